@@ -1,0 +1,1 @@
+"""File -> Document -> FindingDraft. Plain Python: no database, no Prefect."""

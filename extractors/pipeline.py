@@ -1,0 +1,26 @@
+"""One file → (Document, Extraction): read it, then find the problems in it."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from extractors.document import Document, Extraction
+from extractors.findings import extract
+from extractors.rules import RuleSet, load_rules
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """Rules are compiled once per process (jieba and the keyword automaton are costly to build)."""
+    return load_rules()
+
+
+def read_document(path: Path, name: str) -> Document:
+    from extractors.readers import read
+
+    return read(path, name=name)
+
+
+def analyse(path: Path, name: str) -> tuple[Document, Extraction]:
+    doc = read_document(path, name)
+    return doc, extract(doc, default_rules())

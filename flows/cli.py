@@ -1,0 +1,210 @@
+"""The `zhenggai` command. Staff see one clear Chinese sentence per problem; details go to the log."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from models import vocabulary as V
+from models.settings import Settings, get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="zhenggai 巡察整改跟踪")
+findings_app = typer.Typer(no_args_is_help=True, help="问题清单")
+ledger_app = typer.Typer(no_args_is_help=True, help="整改台账")
+documents_app = typer.Typer(no_args_is_help=True, help="报告文件")
+app.add_typer(findings_app, name="findings")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(documents_app, name="documents")
+console = Console()
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _setup(settings: Settings) -> None:
+    """Log to a file under the data home; keep Prefect's own state there too unless configured."""
+    settings.ensure_dirs()
+    (settings.home / "logs").mkdir(exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    root = logging.getLogger("zhenggai")
+    if not root.handlers:
+        handler = logging.FileHandler(settings.home / "logs" / "zhenggai.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False  # staff never see log lines; they read the summary table
+
+
+def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> list:
+    """Run the ingest flow with a progress bar; returns the outcomes."""
+    from flows import ingest
+    from models.intake import iter_entries
+
+    total = len(iter_entries(paths))
+    with Progress(TextColumn("[bold]导入文件"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        job = bar.add_task("ingest", total=total)
+        ingest.progress_hook = lambda _row: bar.advance(job)
+        try:
+            rows = ingest.ingest_flow([str(p) for p in paths], source=source, move=move)
+        finally:
+            ingest.progress_hook = None
+    return ingest.outcomes(rows)
+
+
+def print_outcomes(outcomes: list) -> None:
+    table = Table(title="导入结果", show_lines=False)
+    for col in ("文件", "结果", "问题数", "说明"):
+        table.add_column(col)
+    for o in outcomes:
+        note = o.message if o.status != "ingested" else ""
+        if o.unchanged:
+            note = (note + " " if note else "") + "（此前已处理，无变化）"
+        table.add_row(o.name, V.DOC_STATUS.get(o.status, o.status), str(o.findings), note)
+    console.print(table)
+    c = Counter(o.status for o in outcomes)
+    console.print("合计：" + "，".join(f"{V.DOC_STATUS.get(k, k)} {n} 个" for k, n in c.items()))
+
+
+@app.command()
+def ingest(paths: list[Path] = typer.Argument(..., help="文件或文件夹")) -> None:
+    """导入报告文件（原文件保持不动，系统保存副本）。"""
+    settings = get_settings()
+    _setup(settings)
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    for p in missing:
+        console.print(f"[red]找不到文件或文件夹：{p}[/red]")
+    outcomes = run_ingest([p for p in paths if p not in missing])
+    print_outcomes(outcomes)
+    if missing:
+        raise typer.Exit(1)
+
+
+@findings_app.command("export")
+def findings_export(jsonl: Path = typer.Option(..., "--jsonl", help="输出的JSONL文件")) -> None:
+    """按评测格式导出问题清单。"""
+    from models.db import session_scope
+    from reports.export import prediction_rows, write_jsonl
+
+    settings = get_settings()
+    with session_scope(settings.database_url) as s:
+        rows = prediction_rows(s)
+    write_jsonl(rows, jsonl)
+    console.print(f"已导出 {sum(1 for r in rows if 'quote' in r)} 条问题：{jsonl}")
+
+
+def _write_reports(settings: Settings) -> tuple[Path, Path]:
+    from models.db import session_scope
+    from reports.context import build_context
+    from reports.ledger_xlsx import write_ledger
+    from reports.render import render_html
+
+    with session_scope(settings.database_url) as s:
+        ctx = build_context(s)
+        html = render_html(ctx, settings.reports / "整改跟踪报告.html")
+        xlsx = write_ledger(ctx, settings.reports / "整改台账.xlsx")
+    return html, xlsx
+
+
+@app.command()
+def report(out: Optional[Path] = typer.Option(None, "--out", help="HTML报告输出路径")) -> None:
+    """生成整改跟踪报告（HTML）和整改台账（Excel）。"""
+    settings = get_settings()
+    _setup(settings)
+    html, xlsx = _write_reports(settings)
+    if out:
+        out.write_bytes(html.read_bytes())
+        html = out
+    console.print(f"报告：{html}\n台账：{xlsx}")
+
+
+@ledger_app.command("export")
+def ledger_export(xlsx: Path = typer.Option(..., "--xlsx", help="输出的Excel文件")) -> None:
+    """导出整改台账（Excel）。"""
+    from models.db import session_scope
+    from reports.context import build_context
+    from reports.ledger_xlsx import write_ledger
+
+    with session_scope(get_settings().database_url) as s:
+        write_ledger(build_context(s), xlsx)
+    console.print(f"台账：{xlsx}")
+
+
+@documents_app.command("list")
+def documents_list(as_json: bool = typer.Option(False, "--json", help="以JSON输出")) -> None:
+    """列出所有收到的文件及处理结果。"""
+    from sqlmodel import select
+
+    from models.db import session_scope
+    from models.tables import Document, Intake
+
+    with session_scope(get_settings().database_url) as s:
+        docs = {d.id: d for d in s.exec(select(Document)).all()}
+        rows = []
+        for i in s.exec(select(Intake).order_by(Intake.id)).all():
+            d = docs.get(i.document_id)
+            rows.append({"name": i.name, "sha256": i.sha256, "status": i.status, "reason": i.reason,
+                         "message": i.message, "source": i.source, "document_id": i.document_id,
+                         "pages": d.pages if d else 0, "kind": d.kind if d else "",
+                         "title": d.title if d else "", "stored_as": d.stored_as if d else ""})
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table(title="报告文件")
+    for col in ("文件", "结果", "原因", "页数", "类型"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], V.DOC_STATUS.get(r["status"], r["status"]), r["reason"], str(r["pages"]),
+                      V.KINDS.get(r["kind"], r["kind"]))
+    console.print(table)
+
+
+@app.command()
+def demo() -> None:
+    """用内置样例报告演示全流程：导入、识别问题、分流、生成报告和台账。"""
+    from sqlmodel import func, select
+
+    from models.db import session_scope
+    from models.tables import Document, Finding, Task
+
+    settings = get_settings()
+    _setup(settings)
+    files = sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in (".pdf", ".docx", ".doc"))
+    console.print(f"数据目录：{settings.home}")
+    outcomes = run_ingest(files)
+    print_outcomes(outcomes)
+    html, xlsx = _write_reports(settings)
+    with session_scope(settings.database_url) as s:
+        rows = s.exec(select(Finding.subject, Finding.route, func.count())
+                      .where(Finding.state == "active").group_by(Finding.subject, Finding.route)).all()
+        n_docs = s.exec(select(func.count()).select_from(Document)).one()
+        n_tasks = s.exec(select(func.count()).select_from(Task)).one()
+    table = Table(title="问题分布（主体 × 分流）")
+    for col in ("问题主体", "分流方式", "问题数"):
+        table.add_column(col)
+    for subject, route, n in rows:
+        table.add_row(V.SUBJECTS.get(subject, subject), V.ROUTES.get(route, route), str(n))
+    console.print(table)
+    console.print(f"文件 {n_docs} 个，问题 {sum(r[2] for r in rows)} 条，整改任务 {n_tasks} 项")
+    console.print(f"数据库：{settings.database_url}\n报告：{html}\n台账：{xlsx}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("已中断。")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Ingest flow: one flow run per batch, one task per file. Pass paths, not text."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from extractors.pipeline import analyse
+from models.intake import Outcome, ingest_file, iter_entries
+from models.settings import get_settings
+
+# Set by the CLI to drive its progress bar; called in the flow's thread as each file finishes.
+progress_hook: Callable[[dict], None] | None = None
+
+
+@task(name="ingest-file", cache_policy=NO_CACHE, persist_result=False)
+def ingest_one(path: str, source: str, move: bool) -> dict:
+    outcome = ingest_file(Path(path), get_settings(), analyse, source=source, move=move)
+    get_run_logger().info("%s %s %s", outcome.status, outcome.reason or "-", outcome.sha256[:12])
+    return asdict(outcome)
+
+
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=2), persist_result=False,
+      log_prints=False)
+def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> list[dict]:
+    """Ingest files and folders. move=True only for the inbox zhenggai owns."""
+    entries = iter_entries([Path(p) for p in paths])
+    futures = [ingest_one.submit(str(e), source, move) for e in entries]
+    results = []
+    for fut in as_completed(futures):
+        row = fut.result()
+        results.append(row)
+        if progress_hook is not None:
+            progress_hook(row)
+    return results
+
+
+def outcomes(rows: list[dict]) -> list[Outcome]:
+    return [Outcome(**r) for r in rows]

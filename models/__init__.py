@@ -1,0 +1,1 @@
+"""Ledger: SQLModel tables, sessions, the store, routing and the task lifecycle. No Prefect."""

@@ -1,0 +1,233 @@
+"""The contract for every entry handed to zhenggai: one recorded outcome, the original kept.
+
+- Only regular files are opened (O_NOFOLLOW); links, FIFOs and directories are reported, never read.
+- The original is copied byte for byte into the data home under an internal name
+  (processed/<date>/<sha>.<type> or quarantine/<date>/<sha>.<type> with a .reason.txt beside it);
+  the original name is metadata only, never part of a path.
+- One database transaction per file; the same entry seen again changes nothing; the same bytes
+  under another name are recorded as a duplicate of the first.
+- Only the inbox that zhenggai owns has files moved out of it (move=True); other inputs stay put.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from extractors.document import Document as ReadDocument
+from extractors.document import Extraction
+from extractors.errors import MESSAGES_ZH, Reason, ReadError
+from models.audit import audit
+from models.db import session_scope
+from models.settings import Settings
+from models.store import fill_document, save_and_route
+from models.tables import Document, Intake
+
+log = logging.getLogger("zhenggai.intake")
+
+# Reasons that keep the document as a `warning` (stored, shown to reviewers) rather than `rejected`.
+WARNING_REASONS = {Reason.NEEDS_OCR, Reason.NO_TEXT, Reason.CONVERTER_MISSING}
+# Reasons worth retrying later (a tool installed, a limit raised).
+TRANSIENT_REASONS = {Reason.NEEDS_OCR, Reason.CONVERTER_MISSING, Reason.RESOURCE_LIMIT, Reason.INTERNAL_ERROR}
+MAX_NAME = 1024
+COPY_CHUNK = 1 << 20
+
+Analyser = Callable[[Path, str], tuple[ReadDocument, Extraction]]
+
+
+@dataclass
+class Outcome:
+    """What happened to one entry: shown in the CLI summary and returned by flows."""
+
+    name: str
+    status: str  # ingested | warning | rejected | duplicate | skipped
+    reason: str = ""
+    message: str = ""
+    sha256: str = ""
+    document_id: int | None = None
+    findings: int = 0
+    unchanged: bool = False  # seen before: nothing was done
+
+
+def escape_name(name: str) -> str:
+    """A printable, bounded form of an original file name (non-UTF-8 bytes and controls escaped)."""
+    raw = os.fsencode(name)
+    text = raw.decode("utf-8", errors="backslashreplace")
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text[:MAX_NAME]
+
+
+def _sniffed_ext(path: Path) -> str:
+    from extractors.readers.sniff import sniff
+
+    kind = sniff(path)
+    return {"pdf": "pdf", "docx": "docx", "ole": "doc"}.get(kind, "bin")
+
+
+def _copy_in(fd: int, dest: Path) -> tuple[str, int]:
+    """Copy an open file to dest, returning (sha256, size). dest is fsynced."""
+    digest = hashlib.sha256()
+    size = 0
+    with os.fdopen(os.dup(fd), "rb") as src, open(dest, "wb") as out:
+        while chunk := src.read(COPY_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest(), size
+
+
+def _place(work_copy: Path, folder: Path, sha: str, ext: str) -> Path:
+    """Move the work copy to its internal name under folder/<date>/ (same bytes if already there)."""
+    day = folder / date.today().isoformat()
+    day.mkdir(parents=True, exist_ok=True)
+    final = day / f"{sha[:20]}.{ext}"
+    os.replace(work_copy, final)
+    return final
+
+
+def _write_reason(stored: Path, reason: Reason, name: str, detail: str) -> None:
+    stored.with_name(stored.name + ".reason.txt").write_text(
+        f"原因代码: {reason.value}\n说明: {MESSAGES_ZH[reason]}\n原文件名: {name}\n"
+        f"时间: {datetime.now(timezone.utc).isoformat()}\n技术细节: {detail[:500]}\n",
+        encoding="utf-8")
+
+
+def _record_skip(settings: Settings, name: str, source: str, reason: Reason) -> Outcome:
+    with session_scope(settings.database_url) as s:
+        row = s.exec(select(Intake).where(Intake.sha256 == "", Intake.name == name,
+                                          Intake.source == source)).first()
+        if row is None:
+            s.add(Intake(sha256="", name=name, source=source, status="skipped", reason=reason.value,
+                         message=MESSAGES_ZH[reason]))
+            audit(s, "intake.skipped", "intake", name, reason=reason.value)
+    return Outcome(name, "skipped", reason.value, MESSAGES_ZH[reason], unchanged=row is not None)
+
+
+def ingest_file(path: Path, settings: Settings, analyse: Analyser, *, source: str = "cli",
+                move: bool = False) -> Outcome:
+    """Ingest one entry end to end. Never raises for bad input: failure is an outcome."""
+    settings.ensure_dirs()
+    name = escape_name(path.name)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return Outcome(name, "skipped", "NOT_FOUND", "文件不存在或已被移走。")
+    if not stat.S_ISREG(st.st_mode):
+        return _record_skip(settings, name, source, Reason.NOT_REGULAR_FILE)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return _record_skip(settings, name, source, Reason.NOT_REGULAR_FILE)
+    work_copy = settings.work / f"{uuid.uuid4().hex}.part"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return _record_skip(settings, name, source, Reason.NOT_REGULAR_FILE)
+        sha, size = _copy_in(fd, work_copy)
+    finally:
+        os.close(fd)
+    try:
+        outcome = _ingest_copy(work_copy, sha, size, name, settings, analyse, source)
+    finally:
+        work_copy.unlink(missing_ok=True)  # only our own scratch copy; the stored copy was renamed
+    if move and outcome.status != "skipped":
+        path.unlink(missing_ok=True)  # the bytes are safely stored under the data home
+    return outcome
+
+
+def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Settings,
+                 analyse: Analyser, source: str) -> Outcome:
+    url = settings.database_url
+    with session_scope(url) as s:
+        seen = s.exec(select(Intake).where(Intake.sha256 == sha, Intake.name == name,
+                                           Intake.source == source)).first()
+        if seen is not None:
+            return Outcome(name, seen.status, seen.reason, seen.message, sha, seen.document_id,
+                           unchanged=True)
+        first = s.exec(select(Document).where(Document.sha256 == sha)).first()
+        if first is not None:
+            return _record_duplicate(s, first, name, sha, source)
+
+    ext = _sniffed_ext(work_copy)
+    reason: Reason | None = None
+    detail = ""
+    doc = extraction = None
+    if size == 0:
+        reason = Reason.EMPTY_FILE
+    else:
+        try:
+            doc, extraction = analyse(work_copy, name)
+        except ReadError as exc:
+            reason, detail = exc.reason, exc.detail
+        except Exception as exc:  # a bug must not stop the batch; the file is kept and reported
+            log.exception("internal error on %s (sha %s)", name, sha[:12])
+            reason, detail = Reason.INTERNAL_ERROR, repr(exc)
+
+    status = "ingested" if reason is None else ("warning" if reason in WARNING_REASONS else "rejected")
+    folder = settings.quarantine if status == "rejected" else settings.processed
+    try:
+        with session_scope(url) as s:
+            record = Document(sha256=sha, name=name, size=size, file_type=ext, status=status,
+                              reason=reason.value if reason else "",
+                              message=MESSAGES_ZH[reason] if reason else "")
+            if doc is not None:
+                fill_document(record, doc)
+            s.add(record)
+            s.flush()
+            stats = {"new": 0}
+            if extraction is not None:
+                stats = save_and_route(s, record, extraction)
+            stored = _place(work_copy, folder, sha, ext)
+            record.stored_as = str(stored.relative_to(settings.home))
+            if reason is not None and status == "rejected":
+                _write_reason(stored, reason, name, detail)
+            s.add(Intake(sha256=sha, name=name, source=source, status=status,
+                         reason=record.reason, message=record.message, document_id=record.id))
+            audit(s, f"document.{status}", "document", record.id, reason=record.reason,
+                  sha256=sha, findings=stats["new"])
+            log.info("%s %s id=%s reason=%s", status, sha[:12], record.id, record.reason or "-")
+            return Outcome(name, status, record.reason, record.message, sha, record.id, stats["new"])
+    except IntegrityError:
+        # Another worker stored the same bytes first: this entry is a duplicate of that one.
+        with session_scope(url) as s:
+            first = s.exec(select(Document).where(Document.sha256 == sha)).one()
+            return _record_duplicate(s, first, name, sha, source)
+
+
+def _record_duplicate(s, first: Document, name: str, sha: str, source: str) -> Outcome:
+    msg = MESSAGES_ZH[Reason.DUPLICATE]
+    s.add(Intake(sha256=sha, name=name, source=source, status="duplicate",
+                 reason=Reason.DUPLICATE.value, message=msg, document_id=first.id))
+    audit(s, "intake.duplicate", "document", first.id, sha256=sha)
+    return Outcome(name, "duplicate", Reason.DUPLICATE.value, msg, sha, first.id)
+
+
+def iter_entries(paths: list[Path]) -> list[Path]:
+    """Expand folders (one level of recursion per folder, links not followed) into entries."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir() and not p.is_symlink():
+            for root, dirs, files in os.walk(p, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if not f.startswith(".") and not f.startswith("~$"):
+                        out.append(Path(root) / f)
+        else:
+            out.append(p)
+    return out
+
+
+def stored_path(settings: Settings, record: Document) -> Path:
+    return settings.home / record.stored_as
+
+

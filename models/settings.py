@@ -1,0 +1,48 @@
+"""Configuration from the environment, one prefix: ZHENGGAI_…"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return Path(xdg) / "zhenggai" if xdg else Path.home() / ".local" / "share" / "zhenggai"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def processed(self) -> Path:
+        return self.home / "processed"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def work(self) -> Path:
+        """Scratch space for copies in flight (same file system as processed/, so renames are atomic)."""
+        return self.home / "work"
+
+    def ensure_dirs(self) -> None:
+        for d in (self.home, self.inbox, self.processed, self.quarantine, self.reports, self.work):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def get_settings() -> Settings:
+    home = Path(os.environ.get("ZHENGGAI_HOME") or _default_home()).expanduser().resolve()
+    url = os.environ.get("ZHENGGAI_DATABASE_URL") or f"sqlite:///{home / 'zhenggai.db'}"
+    return Settings(home=home, database_url=url)

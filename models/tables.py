@@ -1,0 +1,126 @@
+"""The ledger's tables. Schema changes go through Alembic migrations (models/migrations)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Document(SQLModel, table=True):
+    """One distinct file content (unique by sha256), whatever it was called or how often it came."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sha256: str = Field(index=True, unique=True, max_length=64)
+    name: str = Field(max_length=1024)  # first original name seen; metadata only
+    size: int = 0
+    file_type: str = Field(default="", max_length=16)  # sniffed: pdf, docx, ole, ...
+    stored_as: str = Field(default="", max_length=512)  # path under the data home (internal id)
+    status: str = Field(default="ingested", max_length=16)  # ingested | warning | rejected
+    reason: str = Field(default="", max_length=32)  # Reason code when warning/rejected
+    message: str = Field(default="", sa_column=Column(Text))  # Chinese message for staff
+    pages: int = 0
+    kind: str = Field(default="other", max_length=16)
+    title: str = Field(default="", sa_column=Column(Text))
+    issuer: str = Field(default="", max_length=256)
+    unit: str = Field(default="", max_length=256, index=True)
+    doc_date: str = Field(default="", max_length=32)
+    reader: str = Field(default="", max_length=32)
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON))
+    rules_version: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Intake(SQLModel, table=True):
+    """Every entry seen (file dropped, file given to the CLI): exactly one outcome per entry."""
+
+    __table_args__ = (UniqueConstraint("sha256", "name", "source", name="uq_intake_entry"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sha256: str = Field(default="", max_length=64, index=True)  # empty for non-regular entries
+    name: str = Field(max_length=1024)  # escaped original name; metadata only
+    source: str = Field(default="cli", max_length=16)  # cli | inbox | nightly | watch
+    status: str = Field(max_length=16)  # ingested | warning | rejected | duplicate | skipped
+    reason: str = Field(default="", max_length=32)
+    message: str = Field(default="", sa_column=Column(Text))
+    document_id: Optional[int] = Field(default=None, foreign_key="document.id", index=True)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Finding(SQLModel, table=True):
+    """A problem the inspection found. Identity = fingerprint (document hash + normalised span)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    fingerprint: str = Field(index=True, unique=True, max_length=64)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    quote: str = Field(sa_column=Column(Text, nullable=False))
+    page: int = 1
+    section: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    start: int = 0
+    end: int = 0
+    subject: str = Field(max_length=16)
+    category: str = Field(max_length=32)
+    severity: str = Field(max_length=16)
+    person: str = Field(default="", max_length=64)
+    post: str = Field(default="", max_length=128)
+    unit: str = Field(default="", max_length=256, index=True)
+    route: str = Field(max_length=32)
+    route_reason: str = Field(default="", sa_column=Column(Text))
+    hits: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    explanation: str = Field(default="", sa_column=Column(Text))
+    rules_version: str = Field(default="", max_length=64)
+    origin: str = Field(default="extracted", max_length=16)  # extracted | reviewer
+    state: str = Field(default="active", max_length=16)  # active | rejected | vanished
+    corrected: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Correction(SQLModel, table=True):
+    """A reviewer's change to one field of a finding, keyed by fingerprint so it survives re-ingestion."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    fingerprint: str = Field(index=True, max_length=64)
+    field: str = Field(max_length=32)  # subject | category | severity | route | person | post | state
+    old: str = Field(default="", sa_column=Column(Text))
+    new: str = Field(default="", sa_column=Column(Text))
+    actor: str = Field(default="", max_length=64)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Task(SQLModel, table=True):
+    """A ledger row (整改台账): one follow-up task per finding."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True, unique=True)
+    route: str = Field(max_length=32)
+    unit: str = Field(default="", max_length=256, index=True)
+    owner: str = Field(default="", max_length=128)
+    deadline: date
+    status: str = Field(default="待办", max_length=16)  # 待办 进行中 待销号 已销号 延期 撤销
+    overdue_level: int = 0  # 0 on time; 1 overdue; 2 escalated
+    measure: str = Field(default="", sa_column=Column(Text))
+    submitted_by: str = Field(default="", max_length=64)
+    closed_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    closed_at: Optional[datetime] = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when: every state change of the ledger writes one row."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(default="system", max_length=64)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(default="", max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

@@ -1,0 +1,31 @@
+"""The field's words: codes used in data, Chinese labels shown to people."""
+from __future__ import annotations
+
+SUBJECTS = {"individual": "个人", "team": "领导班子", "unit": "单位"}
+SEVERITIES = {"minor": "一般", "structural": "体制机制", "serious": "严重（问题线索）"}
+CATEGORIES = {
+    "political": "政治建设",
+    "selection": "选人用人",
+    "duty": "担当作为",
+    "conduct": "作风纪律",
+    "integrity": "廉洁",
+    "personal_matters": "个人有关事项",
+    "team": "班子建设",
+    "supervision": "日常监督",
+    "party_building": "党的建设",
+    "finance": "财务与资产",
+    "rectification": "整改落实",
+    "other": "其他",
+}
+ROUTES = {
+    "reminder_talk": "提醒谈话",
+    "team_adjustment": "班子调整",
+    "discipline_referral": "移交纪检监察机关",
+    "rectification": "整改任务",
+}
+KINDS = {"feedback": "反馈意见", "rectification": "整改通报", "speech": "讲话", "news": "新闻",
+         "other": "其他"}
+DOC_STATUS = {"ingested": "已处理", "warning": "已处理（有提示）", "rejected": "已隔离",
+              "duplicate": "重复文件", "skipped": "未处理"}
+TASK_STATUSES = ("待办", "进行中", "待销号", "已销号", "延期", "撤销")
+FINDING_STATES = {"active": "有效", "rejected": "已驳回", "vanished": "规则更新后未再识别"}

@@ -1,0 +1,59 @@
+"""The ledger (整改台账) as an Excel workbook: one row per problem, plus a summary sheet with a chart."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from models import vocabulary as V
+from reports.context import ReportContext
+
+COLUMNS = ["序号", "来源文件", "页码", "章节", "被巡察单位", "问题描述", "问题主体", "涉及人员", "职务",
+           "问题类别", "严重程度", "分流方式", "责任人/单位", "整改期限", "状态", "是否逾期"]
+WIDTHS = [6, 28, 6, 24, 20, 60, 10, 10, 14, 12, 12, 14, 18, 12, 8, 8]
+
+
+def ledger_frame(ctx: ReportContext) -> pd.DataFrame:
+    overdue = {id(r) for r in ctx.overdue}
+    rows = []
+    for i, r in enumerate(ctx.rows, 1):
+        f, t = r.finding, r.task
+        rows.append([i, r.document.title or r.document.name, f.page, " › ".join(f.section),
+                     f.unit, f.quote, V.SUBJECTS.get(f.subject, f.subject), f.person, f.post,
+                     V.CATEGORIES.get(f.category, f.category), V.SEVERITIES.get(f.severity, f.severity),
+                     V.ROUTES.get(f.route, f.route), t.owner if t else "",
+                     t.deadline if t else None, t.status if t else "", "是" if id(r) in overdue else ""])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def write_ledger(ctx: ReportContext, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame = ledger_frame(ctx)
+    summary = pd.DataFrame(ctx.by_route, columns=["分流方式", "问题数"])
+    with pd.ExcelWriter(out, engine="openpyxl") as xw:
+        frame.to_excel(xw, sheet_name="整改台账", index=False)
+        summary.to_excel(xw, sheet_name="统计", index=False)
+        ws = xw.sheets["整改台账"]
+        for col, width in enumerate(WIDTHS, 1):
+            ws.column_dimensions[ws.cell(1, col).column_letter].width = width
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDDDDD")
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if row[-1].value == "是":
+                for cell in row:
+                    cell.fill = PatternFill("solid", fgColor="FFE4E1")
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        stats = xw.sheets["统计"]
+        if len(summary):
+            chart = BarChart()
+            chart.title = "问题分流情况"
+            chart.add_data(Reference(stats, min_col=2, min_row=1, max_row=len(summary) + 1), titles_from_data=True)
+            chart.set_categories(Reference(stats, min_col=1, min_row=2, max_row=len(summary) + 1))
+            stats.add_chart(chart, "D2")
+    return out
