@@ -42,3 +42,11 @@ def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> li
 
 def outcomes(rows: list[dict]) -> list[Outcome]:
     return [Outcome(**r) for r in rows]
+
+
+@flow(name="ingest-inbox", persist_result=False)
+def ingest_inbox_flow(source: str = "nightly") -> list[dict]:
+    """Ingest everything waiting in the inbox zhenggai owns; files move out as they are stored."""
+    settings = get_settings()
+    settings.ensure_dirs()
+    return ingest_flow([str(settings.inbox)], source=source, move=True)

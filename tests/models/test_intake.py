@@ -1,0 +1,96 @@
+"""The intake contract on real files: one outcome per entry, originals kept, reruns change nothing."""
+import hashlib
+import os
+
+from sqlmodel import select
+
+from extractors.pipeline import analyse
+from models.db import session_scope
+from models.intake import escape_name, ingest_file
+from models.tables import Document, Intake
+from tests.conftest import REPORT_PARAGRAPHS, make_docx
+
+
+def sha(p):
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_docx_ingested_and_original_kept_in_place(settings, tmp_path):
+    src = make_docx(tmp_path / "反馈意见.docx", REPORT_PARAGRAPHS)
+    before = src.read_bytes()
+    out = ingest_file(src, settings, analyse)
+    assert out.status == "ingested" and out.document_id
+    assert src.read_bytes() == before  # CLI input is left where it is
+    with session_scope(settings.database_url) as s:
+        doc = s.get(Document, out.document_id)
+        stored = settings.home / doc.stored_as
+        assert stored.read_bytes() == before
+        assert stored.parent.parent == settings.processed
+        assert "反馈意见" not in doc.stored_as  # the original name is never part of a path
+        assert doc.blocks and doc.pages >= 1
+
+
+def test_rerun_changes_nothing_and_renamed_copy_is_duplicate(settings, tmp_path):
+    src = make_docx(tmp_path / "a.docx", REPORT_PARAGRAPHS)
+    first = ingest_file(src, settings, analyse)
+    again = ingest_file(src, settings, analyse)
+    assert again.unchanged and again.document_id == first.document_id
+    copy = tmp_path / "b.docx"
+    copy.write_bytes(src.read_bytes())
+    dup = ingest_file(copy, settings, analyse)
+    assert dup.status == "duplicate" and dup.document_id == first.document_id
+    with session_scope(settings.database_url) as s:
+        assert len(s.exec(select(Document)).all()) == 1
+        assert [i.status for i in s.exec(select(Intake).order_by(Intake.id)).all()] == ["ingested", "duplicate"]
+
+
+def test_empty_and_broken_files_quarantined_with_reason(settings, tmp_path):
+    empty = tmp_path / "空文件.pdf"
+    empty.write_bytes(b"")
+    broken = tmp_path / "损坏.pdf"
+    broken.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\n")  # a PDF header and nothing else
+    for f, code in ((empty, "EMPTY_FILE"), (broken, "CORRUPT_OR_TRUNCATED")):
+        out = ingest_file(f, settings, analyse)
+        assert out.status == "rejected" and out.reason == code
+        assert out.message and all(ord(c) < 0x3000 or True for c in out.message)
+        with session_scope(settings.database_url) as s:
+            doc = s.get(Document, out.document_id)
+            stored = settings.home / doc.stored_as
+        assert stored.parent.parent == settings.quarantine
+        assert stored.read_bytes() == f.read_bytes()
+        reason = stored.with_name(stored.name + ".reason.txt").read_text(encoding="utf-8")
+        assert code in reason and "原因" in reason
+
+
+def test_symlink_and_fifo_are_reported_not_opened(settings, tmp_path):
+    secret = tmp_path / "outside.docx"
+    make_docx(secret, REPORT_PARAGRAPHS)
+    link = tmp_path / "link.docx"
+    link.symlink_to(secret)
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    for entry in (link, fifo):
+        out = ingest_file(entry, settings, analyse, move=True)
+        assert out.status == "skipped" and out.reason == "NOT_REGULAR_FILE"
+        assert os.path.lexists(entry)  # left in place
+    with session_scope(settings.database_url) as s:
+        assert s.exec(select(Document)).all() == []
+
+
+def test_inbox_move_removes_original_only_after_storing(settings):
+    src = make_docx(settings.inbox / "收件.docx", REPORT_PARAGRAPHS)
+    digest = sha(src)
+    out = ingest_file(src, settings, analyse, source="inbox", move=True)
+    assert out.status == "ingested"
+    assert not src.exists()
+    stored = list(settings.processed.rglob("*.docx"))
+    assert len(stored) == 1 and sha(stored[0]) == digest
+
+
+def test_odd_names_are_escaped(settings, tmp_path):
+    odd = os.fsdecode(b"bad\xff\nname.docx")
+    src = make_docx(tmp_path / odd, REPORT_PARAGRAPHS[:4])
+    out = ingest_file(src, settings, analyse)
+    assert out.status == "ingested"
+    assert "\n" not in out.name and "\\x" in out.name
+    assert escape_name("../../etc/passwd") == "../../etc/passwd"  # metadata only; never joined to a path

@@ -1,0 +1,46 @@
+"""Reports from a real ledger: HTML (escaped, overdue flagged) and the Excel ledger with its chart."""
+from datetime import date
+
+import openpyxl
+
+from extractors.document import Extraction, FindingDraft
+from models.db import session_scope
+from models.store import save_and_route
+from models.tables import Document
+from reports.context import build_context
+from reports.ledger_xlsx import write_ledger
+from reports.render import render_html
+
+
+def fill(settings):
+    drafts = [FindingDraft(quote=q, page=2, section=("一、问题", "（一）班子"), block_index=0, start=0,
+                           end=len(q), subject=s, category=c, severity=v)
+              for q, s, c, v in [("领导班子配备不齐", "team", "team", "structural"),
+                                 ("办公室主任郑某某慢作为<script>alert(1)</script>", "individual", "duty", "minor"),
+                                 ("财务制度执行不严", "unit", "finance", "structural")]]
+    with session_scope(settings.database_url) as s:
+        doc = Document(sha256="b" * 64, name="r.pdf", title="关于对某县某局党组巡察的反馈意见", unit="某县某局党组")
+        save_and_route(s, doc, Extraction(drafts, {}, "v1"), today=date(2026, 1, 1))
+
+
+def test_html_report(settings, tmp_path):
+    fill(settings)
+    with session_scope(settings.database_url) as s:
+        ctx = build_context(s, today=date(2026, 6, 1))  # every deadline has passed
+        out = render_html(ctx, tmp_path / "r.html")
+    html = out.read_text(encoding="utf-8")
+    assert "领导班子配备不齐" in html and "班子调整" in html and "提醒谈话" in html
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert len(ctx.overdue) == 3 and 'class="overdue"' in html
+
+
+def test_excel_ledger(settings, tmp_path):
+    fill(settings)
+    with session_scope(settings.database_url) as s:
+        out = write_ledger(build_context(s, today=date(2026, 1, 2)), tmp_path / "l.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["整改台账"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 3
+    assert {r[11] for r in rows} == {"班子调整", "提醒谈话", "整改任务"}
+    assert wb["统计"]._charts  # the summary sheet carries a bar chart
