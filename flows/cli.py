@@ -17,7 +17,8 @@ from rich.table import Table
 from models import vocabulary as V
 from models.settings import Settings, get_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="zhenggai 巡察整改跟踪")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="zhenggai 巡察整改跟踪")
 findings_app = typer.Typer(no_args_is_help=True, help="问题清单")
 ledger_app = typer.Typer(no_args_is_help=True, help="整改台账")
 documents_app = typer.Typer(no_args_is_help=True, help="报告文件")
@@ -28,20 +29,30 @@ console = Console()
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
+def _setup_logging(settings: Settings) -> None:
+    """Log to a file under the data home: staff never see log lines, they read summary tables."""
+    root = logging.getLogger("zhenggai")
+    if root.handlers:
+        return
+    try:
+        (settings.home / "logs").mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(settings.home / "logs" / "zhenggai.log",
+                                                       encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
 def _setup(settings: Settings) -> None:
-    """Log to a file under the data home; keep Prefect's own state there too unless configured."""
+    """Data home folders; Prefect keeps its own local state there too unless configured."""
     settings.ensure_dirs()
-    (settings.home / "logs").mkdir(exist_ok=True)
+    _setup_logging(settings)
     os.environ.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    root = logging.getLogger("zhenggai")
-    if not root.handlers:
-        handler = logging.FileHandler(settings.home / "logs" / "zhenggai.log", encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
-        root.propagate = False  # staff never see log lines; they read the summary table
 
 
 def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> list:
@@ -199,11 +210,18 @@ def demo() -> None:
 
 
 def main() -> None:
+    settings = get_settings()
+    _setup_logging(settings)
     try:
         app()
     except KeyboardInterrupt:
         console.print("已中断。")
         sys.exit(130)
+    except Exception:  # staff get one sentence; the traceback goes to the log
+        logging.getLogger("zhenggai.cli").exception("command failed")
+        console.print(f"[red]操作未能完成，系统发生错误。详细信息已记录在 {settings.home / 'logs' / 'zhenggai.log'}，"
+                      "请联系管理员。[/red]")
+        sys.exit(2)
 
 
 if __name__ == "__main__":
