@@ -209,6 +209,33 @@ def demo() -> None:
     console.print(f"数据库：{settings.database_url}\n报告：{html}\n台账：{xlsx}")
 
 
+@app.command("eval")
+def eval_cmd(docs_dir: Path = typer.Argument(..., help="待评测的报告文件夹"),
+             gold: Path = typer.Argument(..., help="标注文件 gold.jsonl"),
+             as_json: bool = typer.Option(False, "--json", help="以JSON输出全部指标")) -> None:
+    """评测问题识别效果：导入到临时数据库、导出、按评测格式打分。"""
+    import tempfile
+
+    from extractors.scoring import format_report, load_jsonl, score
+    from models.db import session_scope
+    from reports.export import prediction_rows
+
+    files = sorted(p for p in docs_dir.iterdir() if p.suffix.lower() in (".pdf", ".docx", ".doc", ".wps"))
+    with tempfile.TemporaryDirectory(prefix="zhenggai-eval-") as tmp:
+        os.environ["ZHENGGAI_HOME"] = tmp
+        os.environ["ZHENGGAI_DATABASE_URL"] = f"sqlite:///{tmp}/eval.db"
+        settings = get_settings()
+        _setup(settings)
+        run_ingest(files)
+        with session_scope(settings.database_url) as s:
+            rows = prediction_rows(s)
+        result = score(load_jsonl(gold), rows)
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    else:
+        console.print(format_report(result, result["per_document"]), markup=False, highlight=False)
+
+
 def main() -> None:
     settings = get_settings()
     _setup_logging(settings)

@@ -43,7 +43,7 @@ def prefect_harness():
 
 
 def sample_files() -> list[Path]:
-    return sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in (".pdf", ".docx"))
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in (".pdf", ".docx", ".doc"))
 
 
 def make_docx(path: Path, paragraphs: list[str], table: list[list[str]] | None = None) -> Path:
