@@ -73,3 +73,58 @@ REPORT_PARAGRAPHS = [
     "要坚决防止带病提拔，必须严格执行干部选拔任用工作条例。",
     "经核查，反映该局违规发放津贴问题不属实。",
 ]
+
+
+PG_ADMIN = os.environ.get("ZHENGGAI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pg_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, connect_timeout=3) as c:
+            c.execute("select 1")
+        return True
+    except Exception:
+        return False
+
+
+def require_pg() -> None:
+    """PostgreSQL tests run whenever a server answers; in CI a missing server is a failure."""
+    if pg_reachable():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN} (CI=true: required)")
+    pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}; start it or set ZHENGGAI_TEST_PG to enable")
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards. Yields its URL."""
+    import uuid
+
+    import psycopg
+
+    require_pg()
+    name = f"zg_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    yield url
+    from models.db import _engine
+
+    _engine.cache_clear()  # release pooled connections before dropping
+    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_settings(request, home, monkeypatch):
+    """The same test on the embedded SQLite ledger and on PostgreSQL."""
+    from models.settings import get_settings
+
+    if request.param == "postgresql":
+        monkeypatch.setenv("ZHENGGAI_DATABASE_URL", request.getfixturevalue("pg_database"))
+    s = get_settings()
+    s.ensure_dirs()
+    return s

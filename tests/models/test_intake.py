@@ -1,4 +1,5 @@
 """The intake contract on real files: one outcome per entry, originals kept, reruns change nothing."""
+import pytest
 import hashlib
 import os
 
@@ -10,6 +11,12 @@ from models.intake import escape_name, ingest_file
 from models.tables import Document, Intake
 from tests.conftest import REPORT_PARAGRAPHS, make_docx
 
+
+
+@pytest.fixture
+def settings(any_settings):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_settings
 
 def sha(p):
     return hashlib.sha256(p.read_bytes()).hexdigest()

@@ -1,4 +1,5 @@
 """The store: upsert by fingerprint, corrections survive re-extraction, vanished items flagged."""
+import pytest
 from sqlmodel import select
 
 from extractors.document import Extraction, FindingDraft
@@ -6,6 +7,12 @@ from models.db import session_scope
 from models.store import save_and_route
 from models.tables import AuditEvent, Correction, Document, Finding, Task
 
+
+
+@pytest.fixture
+def settings(any_settings):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_settings
 
 def draft(quote, subject="unit", severity="structural", category="finance"):
     return FindingDraft(quote=quote, page=1, section=("一、问题",), block_index=0, start=0,
