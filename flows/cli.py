@@ -113,29 +113,32 @@ def findings_export(jsonl: Path = typer.Option(..., "--jsonl", help="输出的JS
     console.print(f"已导出 {sum(1 for r in rows if 'quote' in r)} 条问题：{jsonl}")
 
 
-def _write_reports(settings: Settings) -> tuple[Path, Path]:
+def _write_reports(settings: Settings) -> tuple[Path, Path, Path]:
+    """HTML and Word follow-up reports and the Excel ledger under reports/."""
     from models.db import session_scope
     from reports.context import build_context
     from reports.ledger_xlsx import write_ledger
     from reports.render import render_html
+    from reports.word import render_docx
 
     with session_scope(settings.database_url) as s:
         ctx = build_context(s)
         html = render_html(ctx, settings.reports / "整改跟踪报告.html")
+        docx = render_docx(ctx, settings.reports / "整改跟踪报告.docx")
         xlsx = write_ledger(ctx, settings.reports / "整改台账.xlsx")
-    return html, xlsx
+    return html, docx, xlsx
 
 
 @app.command()
 def report(out: Optional[Path] = typer.Option(None, "--out", help="HTML报告输出路径")) -> None:
-    """生成整改跟踪报告（HTML）和整改台账（Excel）。"""
+    """生成整改跟踪报告（HTML、Word）和整改台账（Excel）。"""
     settings = get_settings()
     _setup(settings)
-    html, xlsx = _write_reports(settings)
+    html, docx, xlsx = _write_reports(settings)
     if out:
         out.write_bytes(html.read_bytes())
         html = out
-    console.print(f"报告：{html}\n台账：{xlsx}")
+    console.print(f"报告：{html}\nWord报告：{docx}\n台账：{xlsx}")
 
 
 @ledger_app.command("export")
@@ -179,6 +182,12 @@ def documents_list(as_json: bool = typer.Option(False, "--json", help="以JSON�
     console.print(table)
 
 
+def demo_files() -> list[Path]:
+    """The sample reports the demo ingests, as listed in samples/demo.txt."""
+    lines = (SAMPLES / "demo.txt").read_text(encoding="utf-8").splitlines()
+    return [SAMPLES / ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
 @app.command()
 def demo() -> None:
     """用内置样例报告演示全流程：导入、识别问题、分流、生成报告和台账。"""
@@ -189,11 +198,11 @@ def demo() -> None:
 
     settings = get_settings()
     _setup(settings)
-    files = sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in (".pdf", ".docx", ".doc"))
+    files = demo_files()
     console.print(f"数据目录：{settings.home}")
     outcomes = run_ingest(files)
     print_outcomes(outcomes)
-    html, xlsx = _write_reports(settings)
+    html, docx, xlsx = _write_reports(settings)
     with session_scope(settings.database_url) as s:
         rows = s.exec(select(Finding.subject, Finding.route, func.count())
                       .where(Finding.state == "active").group_by(Finding.subject, Finding.route)).all()
@@ -206,7 +215,7 @@ def demo() -> None:
         table.add_row(V.SUBJECTS.get(subject, subject), V.ROUTES.get(route, route), str(n))
     console.print(table)
     console.print(f"文件 {n_docs} 个，问题 {sum(r[2] for r in rows)} 条，整改任务 {n_tasks} 项")
-    console.print(f"数据库：{settings.database_url}\n报告：{html}\n台账：{xlsx}")
+    console.print(f"数据库：{settings.database_url}\n报告：{html}\nWord报告：{docx}\n台账：{xlsx}")
 
 
 @app.command("eval")
@@ -253,3 +262,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from flows import cli_ops  # noqa: E402,F401  (registers watch, nightly, backup, restore)

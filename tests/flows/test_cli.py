@@ -8,7 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import ROOT, sample_files
+from flows.cli import demo_files
+from tests.conftest import ROOT
 
 ZHENGGAI = Path(sys.executable).with_name("zhenggai")
 
@@ -24,6 +25,7 @@ def test_demo_then_exports(tmp_path):
     r = run(["demo"], home)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "整改任务" in r.stdout and "报告" in r.stdout
+    assert (home / "reports" / "整改跟踪报告.docx").exists()
     html = home / "reports" / "整改跟踪报告.html"
     xlsx = home / "reports" / "整改台账.xlsx"
     assert html.exists() and xlsx.exists()
@@ -35,7 +37,9 @@ def test_demo_then_exports(tmp_path):
     rows = [json.loads(line) for line in pred.read_text(encoding="utf-8").splitlines()]
     finds = [x for x in rows if "quote" in x]
     assert finds and all({"doc", "quote", "subject", "category", "severity", "route"} <= set(x) for x in finds)
-    assert {x["doc"] for x in rows if "counts" in x} == {f.name for f in sample_files()}
+    demo = demo_files()
+    assert len(demo) >= 3 and {f.suffix for f in demo} >= {".pdf", ".docx"}
+    assert {x["doc"] for x in rows if "counts" in x} == {f.name for f in demo}
 
     out = tmp_path / "台账.xlsx"
     r = run(["ledger", "export", "--xlsx", str(out)], home)
@@ -46,7 +50,8 @@ def test_demo_then_exports(tmp_path):
 
     r = run(["documents", "list", "--json"], home)
     docs = json.loads(r.stdout)
-    assert len(docs) == len(sample_files()) and all(d["sha256"] and d["status"] == "ingested" for d in docs)
+    assert len(docs) == len(demo) and all(d["sha256"] and d["status"] == "ingested" for d in docs)
+    assert all(d["title"] and d["kind"] != "other" for d in docs)
 
 
 def test_ingest_reports_missing_path_in_chinese(tmp_path):

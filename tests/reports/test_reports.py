@@ -44,3 +44,27 @@ def test_excel_ledger(settings, tmp_path):
     assert len(rows) == 3
     assert {r[11] for r in rows} == {"班子调整", "提醒谈话", "整改任务"}
     assert wb["统计"]._charts  # the summary sheet carries a bar chart
+
+
+def test_word_report_with_chart(settings, tmp_path):
+    import docx
+
+    from reports.word import render_docx
+
+    fill(settings)
+    with session_scope(settings.database_url) as s:
+        out = render_docx(build_context(s, today=date(2026, 6, 1)), tmp_path / "r.docx")
+    d = docx.Document(str(out))
+    text = "\n".join(p.text for p in d.paragraphs)
+    cells = "\n".join(c.text for t in d.tables for row in t.rows for c in row.cells)
+    assert "巡察发现问题整改跟踪报告" in text and "识别问题3条" in text
+    assert "{{" not in text + cells and "{%" not in text + cells  # every tag was rendered
+    assert "领导班子配备不齐" in cells and "<script>alert(1)</script>" in cells  # Word text, not markup
+    assert len(d.inline_shapes) == 1  # the route chart
+
+
+def test_chart_png():
+    from reports.charts import bar_chart
+
+    png = bar_chart([("提醒谈话", 3), ("整改任务", 12)], "问题分流情况")
+    assert png.startswith(b"\x89PNG") and len(png) > 2000
