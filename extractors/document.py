@@ -103,3 +103,4 @@ class Extraction:
     findings: list[FindingDraft]
     counts: dict[str, int]
     rules_version: str
+    rejected: list[FindingDraft] = field(default_factory=list)  # clauses a veto stopped, for review

@@ -148,15 +148,18 @@ def ingest_file(path: Path, settings: Settings, analyse: Analyser, *, source: st
 def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Settings,
                  analyse: Analyser, source: str) -> Outcome:
     url = settings.database_url
-    with session_scope(url) as s:
-        seen = s.exec(select(Intake).where(Intake.sha256 == sha, Intake.name == name,
-                                           Intake.source == source)).first()
-        if seen is not None:
-            return Outcome(name, seen.status, seen.reason, seen.message, sha, seen.document_id,
-                           unchanged=True)
-        first = s.exec(select(Document).where(Document.sha256 == sha)).first()
-        if first is not None:
-            return _record_duplicate(s, first, name, sha, source)
+    try:
+        with session_scope(url) as s:
+            seen = s.exec(select(Intake).where(Intake.sha256 == sha, Intake.name == name,
+                                               Intake.source == source)).first()
+            if seen is not None:
+                return Outcome(name, seen.status, seen.reason, seen.message, sha, seen.document_id,
+                               unchanged=True)
+            first = s.exec(select(Document).where(Document.sha256 == sha)).first()
+            if first is not None:
+                return _record_duplicate(s, first, name, sha, source)
+    except IntegrityError:  # the same entry was recorded concurrently (a repeated trigger)
+        return _after_conflict(url, name, sha, source)
 
     ext = _sniffed_ext(work_copy)
     reason: Reason | None = None
@@ -199,9 +202,25 @@ def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Sett
             return Outcome(name, status, record.reason, record.message, sha, record.id, stats["new"])
     except IntegrityError:
         # Another worker stored the same bytes first: this entry is a duplicate of that one.
-        with session_scope(url) as s:
-            first = s.exec(select(Document).where(Document.sha256 == sha)).one()
-            return _record_duplicate(s, first, name, sha, source)
+        return _after_conflict(url, name, sha, source)
+
+
+def _after_conflict(url: str, name: str, sha: str, source: str) -> Outcome:
+    """Outcome when a concurrent worker won the race for the same bytes or the same entry."""
+    for attempt in range(3):
+        try:
+            with session_scope(url) as s:
+                seen = s.exec(select(Intake).where(Intake.sha256 == sha, Intake.name == name,
+                                                   Intake.source == source)).first()
+                if seen is not None:
+                    return Outcome(name, seen.status, seen.reason, seen.message, sha,
+                                   seen.document_id, unchanged=True)
+                first = s.exec(select(Document).where(Document.sha256 == sha)).one()
+                return _record_duplicate(s, first, name, sha, source)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _record_duplicate(s, first: Document, name: str, sha: str, source: str) -> Outcome:
