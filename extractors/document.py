@@ -54,6 +54,7 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     reader: str = ""  # which reader produced it, e.g. "pdf:pypdfium2", "pdf:ocr", "docx"
     headers: list[str] = field(default_factory=list)  # running headers/footers removed from the body
+    warning_codes: list[str] = field(default_factory=list)  # Reason values of the warnings (NEEDS_OCR, …)
 
     def renumber(self) -> None:
         """Recompute block offsets after blocks were added, removed or edited."""

@@ -1,0 +1,174 @@
+"""Block text -> clauses: the candidate spans that may each state one problem.
+
+Real reports join problems with 。；; or 一是…二是…, put a lead-in before a colon, open
+numbered items with a headline, and mix full-width and ASCII punctuation. Splitting works
+on a normalised copy of the text (simplified characters, full-width punctuation) that has
+exactly the same length as the original, so every span maps back to the original
+characters and the quote stays as published.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+_WIDE = {chr(0xFF10 + i): str(i) for i in range(10)}  # full-width digits, e.g. １２个
+_PUNCT_MAP = str.maketrans({**_WIDE, ",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？",
+                            '"': "“", "﹔": "；", "﹐": "，", "︰": "：", "﹕": "：", "｜": "｜", "|": "｜"})
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> dict[int, str]:
+    """Traditional -> simplified, one character to one character (lengths must not change)."""
+    table: dict[int, str] = {}
+    try:
+        import opencc
+
+        path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            trad, _, simp = line.partition("\t")
+            simp = simp.split(" ")[0]
+            if len(trad) == 1 and len(simp) == 1 and trad != simp:
+                table[ord(trad)] = simp
+    except (ImportError, OSError):  # matching then works on simplified text only
+        pass
+    return table
+
+
+def normalise(text: str) -> str:
+    """Same-length copy for matching: simplified characters and full-width punctuation."""
+    return text.translate(_t2s()).translate(_PUNCT_MAP)
+
+
+SENT_END = "。！？"
+_ENUM = re.compile(
+    r"^\s*(?:[（(]?[一二三四五六七八九十]{1,3}[）)、．.]|[（(]\d{1,2}[）)]|\d{1,2}[、．.](?!\d)|[①-⑳]"
+    r"|[一二三四五六七八九十]是|第[一二三四五六七八九十]{1,3}[，、]?)\s*")
+_INNER_ENUM = re.compile(r"(?<=[，；：。])[一二三四五六七八九十]是")
+_LEAD_PART = re.compile(
+    r"^(?:同时|此外|另外|其中|但|但是|而且|并且|另|还有|经查|经查实|具体(?:表现)?(?:为|是)|主要(?:表现)?(?:为|是|有)"
+    r"|突出表现(?:为|在)|[^，。；]{0,14}(?:指出|通报|发现))$")
+_LEAD_PREFIX = re.compile(r"^(?:同时|此外|另外|其中|但是|但|而且|并且)?(?:巡[察视](?:中|期间)?(?:还|也)?发现|经查实?|调查发现|检查发现)[，：]?")
+
+
+@dataclass
+class Clause:
+    """A candidate span. Offsets are into the block's text (add block.offset for doc.text)."""
+
+    block_index: int
+    start: int
+    end: int
+    text: str  # original characters
+    norm: str  # normalised, same length
+    sentence: str  # normalised sentence around it
+    headline: bool = False  # the short headline phrase of a numbered item
+
+
+def _spans(text: str, seps: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if ch in seps:
+            out.append((start, i))
+            start = i + 1
+    out.append((start, len(text)))
+    return [(s, e) for s, e in out if e > s]
+
+
+def _strip(norm: str, s: int, e: int) -> tuple[int, int]:
+    """Trim white space, enumeration markers, brackets and punctuation at both ends."""
+    while s < e and norm[s] in " \t\u3000，、；：”’）】":
+        s += 1
+    m = _ENUM.match(norm[s:e])
+    if m and m.end() < e - s:
+        s += m.end()
+    while e > s and norm[e - 1] in " \t\u3000，、；：“‘（【":
+        e -= 1
+    return s, e
+
+
+def _sentences(norm: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Sentence spans in norm[lo:hi], ending at 。！？ (and ASCII full stops between words)."""
+    out, start = [], lo
+    for i in range(lo, hi):
+        ch = norm[i]
+        end_here = ch in SENT_END or (
+            ch == "." and i + 1 < hi and not norm[i + 1].isdigit() and i > lo and not norm[i - 1].isdigit())
+        if end_here:
+            out.append((start, i))
+            start = i + 1
+    out.append((start, hi))
+    return [(s, e) for s, e in out if norm[s:e].strip()]
+
+
+def _items(norm: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Split a sentence at ；, at a colon (lead-in : list) and before inner 一是/二是 markers."""
+    cuts = [i for i in range(s, e) if norm[i] in "；："]
+    cuts += [m.start() - 1 for m in _INNER_ENUM.finditer(norm, s, e)]
+    cuts = sorted(set(c for c in cuts if s <= c < e))
+    out, start = [], s
+    for c in cuts:
+        if norm[c] in "；：":
+            out.append((start, c))
+            start = c + 1
+        else:
+            out.append((start, c + 1))
+            start = c + 1
+    out.append((start, e))
+    return [(a, b) for a, b in out if b > a]
+
+
+def trim_parts(norm: str, s: int, e: int, is_tail_noise) -> tuple[int, int]:
+    """Drop comma parts that only lead in (同时，巡察发现，…) or trail off (…已按规定移交)."""
+    parts = [(a + s, b + s) for a, b in _spans(norm[s:e], "，")]
+    while len(parts) > 1 and _LEAD_PART.match(norm[parts[0][0]:parts[0][1]].strip()):
+        parts.pop(0)
+    for i in range(1, len(parts)):  # what follows a disposition remark belongs to it
+        if is_tail_noise(norm[parts[i][0]:parts[i][1]]):
+            parts = parts[:i]
+            break
+    if not parts:
+        return s, s
+    s, e = parts[0][0], parts[-1][1]
+    s, e = _strip(norm, s, e)
+    m = _LEAD_PREFIX.match(norm[s:e])
+    if m and m.end() < e - s:
+        s += m.end()
+    return _strip(norm, s, e)
+
+
+def head_end(norm: str) -> int:
+    """End of the head clause (up to the first comma): it names the actor and the problem."""
+    i = norm.find("，")
+    return len(norm) if i < 0 else i
+
+
+def split_block(block_index: int, text: str, table_row: bool, is_tail_noise) -> list[Clause]:
+    """All clauses of one block, in order."""
+    norm = normalise(text)
+    segments = _spans(norm, "｜") if table_row else [(0, len(norm))]
+    out: list[Clause] = []
+    for lo, hi in segments:
+        sents = _sentences(norm, lo, hi)
+        headline = _headline(norm, sents, lo)
+        for si, (ss, se) in enumerate(sents):
+            sentence = norm[ss:se]
+            for a, b in _items(norm, ss, se):
+                a, b = trim_parts(norm, a, b, is_tail_noise)
+                if b - a < 4:
+                    continue
+                out.append(Clause(block_index, a, b, text[a:b], norm[a:b], sentence,
+                                  headline=headline and si == 0))
+    return out
+
+
+def _headline(norm: str, sents: list[tuple[int, int]], lo: int) -> bool:
+    """A numbered item whose first sentence is a short phrase followed by more sentences
+    (not by the next numbered item: 1.甲不规范。2.乙不到位。 is two findings)."""
+    if len(sents) < 2 or not _ENUM.match(norm[lo:sents[0][1]]) or _ENUM.match(norm[sents[1][0]:sents[1][1]]):
+        return False
+    s, e = sents[0]
+    body = norm[s:e]
+    m = _ENUM.match(body)
+    body = body[m.end():] if m else body
+    return len(body) <= 32 and not any(ch in body for ch in "，；：")

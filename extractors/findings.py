@@ -1,0 +1,237 @@
+"""Clauses -> findings: one finding per problem, with the evidence and the reasons.
+
+A clause becomes a finding when problem rules give it enough weight and no veto fires.
+Each finding keeps the rules that fired with their matched words, the vetoes that were
+checked, and a short explanation, so a reviewer can see why it was made. Clauses a veto
+stopped are kept on the extraction as `rejected` for the same reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extractors.clauses import Clause, head_end, normalise, split_block
+from extractors.counts import extract_counts
+from extractors.document import BlockKind, Document, Extraction, FindingDraft, RuleHit
+from extractors.rules import RuleSet, Tokens, iter_matches, match_at
+from extractors.subjects import detect_severity, detect_subject
+
+THRESHOLD = 1.0  # problem weight a clause needs to be a finding
+CATEGORY_LABEL = {"political": "政治建设", "selection": "选人用人", "duty": "担当作为", "conduct": "作风纪律",
+                  "integrity": "廉洁", "personal_matters": "个人有关事项", "team": "班子建设",
+                  "supervision": "日常监督", "party_building": "党的建设", "finance": "财务与资产",
+                  "rectification": "整改落实", "other": "其他"}
+SUBJECT_LABEL = {"individual": "个人", "team": "领导班子", "unit": "单位"}
+SEVERITY_LABEL = {"minor": "一般", "structural": "机制性", "serious": "严重（问题线索）"}
+
+
+@dataclass
+class Judgement:
+    score: float
+    category: str
+    hits: list[RuleHit]
+    vetoes: list[RuleHit]  # vetoes that fired
+    checked: list[RuleHit]  # every veto considered
+
+
+def document_kind(doc: Document, rules: RuleSet) -> str:
+    """The document kind: meta.kind when the reader set it, else a guess from the title lines.
+
+    Kept small and separate so extractors/meta.py can take it over.
+    """
+    if doc.meta.kind and doc.meta.kind != "other":
+        return doc.meta.kind
+    head = normalise("".join(b.text for b in doc.blocks[:5]))
+    for kind, pattern, _examples in rules.kinds:
+        if iter_matches(pattern, head):
+            return kind
+    return "other"
+
+
+def _section_text(block) -> str:
+    return normalise(" / ".join(block.section))
+
+
+def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
+          tokens: Tokens | None = None) -> Judgement:
+    """Weigh the problem rules and check every veto for one clause (all normalised text)."""
+    tokens = tokens or Tokens(text, rules)
+    cands = rules.keyword_candidates(text)
+    head = head_end(text)
+    hits: list[RuleHit] = []
+    cat_score: dict[str, float] = {}
+    score = 0.0
+    for r in rules.rules:
+        if r.role not in ("problem", "category") or (r.regex is None and r.id not in cands):
+            continue
+        found = r.matches(text, tokens)
+        if not found:
+            continue
+        words = list(dict.fromkeys(w for _, _, w in found))
+        if r.role == "problem":
+            score += r.weight
+        hits.append(RuleHit(r.id, r.kind, "、".join(words), r.weight))
+        if r.category:  # words in the head clause say what the problem is; later ones add detail
+            first = {}
+            for s0, _, w in found:
+                first[w] = min(first.get(w, s0), s0)
+            heavy = sum(2.0 if s0 < head else 1.0 for s0 in first.values())
+            cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight * heavy
+    if score > 0:  # the section only sharpens category and ranking, never makes a finding
+        for r in rules.rules:
+            if r.kind == "context" and r.scope == "section" and r.matches(section):
+                hits.append(RuleHit(r.id, r.kind, section, r.weight))
+                if r.category:
+                    cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight
+    # no topic word at all: a work shortfall (推进缓慢, 跟进不够) is a matter of 担当作为
+    category = max(cat_score, key=lambda c: cat_score[c]) if cat_score else "duty"
+    vetoes, checked = [], []
+    if score < THRESHOLD:  # not a candidate: no need to weigh the vetoes
+        return Judgement(score, category, hits, vetoes, checked)
+    for r in rules.rules:
+        if r.kind != "veto" or (r.only_kinds and kind not in r.only_kinds):
+            continue
+        target = {"clause": text, "sentence": sentence, "section": section, "kind": kind}[r.scope]
+        found = r.matches(target, tokens if r.scope == "clause" else None)
+        hit = RuleHit(r.id, "veto", found[0][2] if found else "", r.weight)
+        checked.append(hit)
+        if found:
+            vetoes.append(hit)
+    return Judgement(score, category, hits, vetoes, checked)
+
+
+def _tail_noise(rules: RuleSet):
+    """A trailing comma part that only reports what was done about the problem."""
+    rule = rules.get("veto.disposition")
+    return lambda part: bool(rule.matches(part))
+
+
+def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: RuleSet,
+           kind_note: str = "") -> FindingDraft:
+    block = doc.blocks[bi]
+    text = block.text[start:end]
+    norm = normalise(text)
+    subj = detect_subject(text, norm, j.category, rules)
+    severity, sev_hits = detect_severity(norm, subj.subject, rules)
+    hits = j.hits + subj.hits + sev_hits
+    words = "、".join(dict.fromkeys(h.matched for h in j.hits if h.kind != "context"))
+    explanation = (f"{kind_note}命中规则 {len(j.hits)} 条（{words}），权重 {j.score:.1f}；"
+                   f"类别：{CATEGORY_LABEL.get(j.category, j.category)}；"
+                   f"主体：{SUBJECT_LABEL[subj.subject]}{('（' + subj.person + '）') if subj.person else ''}；"
+                   f"严重程度：{SEVERITY_LABEL[severity]}；已检查否决规则 {len(j.checked)} 条，"
+                   f"{'均未触发' if not j.vetoes else '触发：' + '、'.join(v.rule_id for v in j.vetoes)}")
+    return FindingDraft(quote=text, page=block.page, section=block.section, block_index=bi,
+                        start=block.offset + start, end=block.offset + end, subject=subj.subject,
+                        category=j.category, severity=severity, person=subj.person, post=subj.post,
+                        score=j.score, hits=hits, vetoes_considered=j.checked, explanation=explanation)
+
+
+def _rectification_items(doc: Document, rules: RuleSet) -> list[FindingDraft]:
+    """Problems named as 关于"……"问题 in a rectification report (the measures are not findings)."""
+    out = []
+    listed = rules.by_role("rect_item")
+    for bi, block in enumerate(doc.blocks):
+        norm = normalise(block.text)
+        for r in listed:
+            for m in iter_matches(r.regex, norm):
+                s, e = m.span("q")
+                j = judge(norm[s:e], norm[s:e], _section_text(block), "rectification", rules)
+                j.vetoes = []  # the report itself names it as a problem under rectification
+                j.hits.insert(0, RuleHit(r.id, r.kind, m.group(), r.weight))
+                out.append(_draft(doc, bi, s, e, j, rules, kind_note="整改通报所列问题；"))
+    return out
+
+
+def _announces_problems(text: str, rules: RuleSet) -> bool:
+    """A short paragraph ending in a colon that names problems (班子存在的主要问题：)."""
+    norm = normalise(text).strip()
+    if not norm.endswith("：") or len(norm) > 40:
+        return False
+    return any(r.matches(norm) for r in rules.rules if r.kind == "context" and r.scope == "section"
+               and r.category is None)
+
+
+def _sentence_heading(doc: Document, bi: int) -> bool:
+    """A heading may be a whole finding the reader set in bold (a numbered sentence); it is a
+    title when it is a bare phrase or when the blocks after it sit under it as children."""
+    text = normalise(doc.blocks[bi].text).strip()
+    if not (text.endswith(("。", "；")) or any(ch in text for ch in "，；")):
+        return False
+    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
+    bare = text.rstrip("。；：")
+    parent = nxt is not None and nxt.text != doc.blocks[bi].text and any(
+        normalise(e).strip().rstrip("。；：") == bare for e in nxt.section)
+    return not (parent and len(text) <= 36 and not any(ch in text for ch in "，；"))
+
+
+def _split_actors(c: Clause, section: str, kind: str, rules: RuleSet) -> list[tuple[int, int]]:
+    """Split a clause before a comma part that opens with a newly named official, when every
+    piece states a problem of its own (…管理混乱，副所长钱某某违规报销 is two findings)."""
+    actor = rules.by_role("actor_start")
+    cuts = []
+    for i, ch in enumerate(c.norm):
+        if ch == "，" and any(match_at(r.regex, c.norm, i + 1) for r in actor if r.regex is not None):
+            cuts.append(i)
+    if not cuts:
+        return [(c.start, c.end)]
+    bounds = [0] + cuts + [len(c.norm)]
+    pieces = []
+    for a, b in zip(bounds, bounds[1:]):
+        a = a + 1 if c.norm[a:a + 1] == "，" else a
+        pieces.append((a, b))
+    if all(judge(c.norm[a:b], c.sentence, section, kind, rules).score >= THRESHOLD for a, b in pieces):
+        return [(c.start + a, c.start + b) for a, b in pieces]
+    return [(c.start, c.end)]
+
+
+def _split_list(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
+                rules: RuleSet) -> list[tuple[int, int]]:
+    """A 、-list of complete problem statements (财经纪律执行不严格、工程资料管理不规范) gives one
+    finding per item; a list that only names instances of one problem stays whole."""
+    text = norm[start:end]
+    if "，" in text or "、" not in text:
+        return [(start, end)]
+    items, pos = [], 0
+    for part in text.split("、"):
+        items.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    if len(items) < 2 or any(b - a < 8 for a, b in items):
+        return [(start, end)]
+    if all(judge(text[a:b], sentence, section, kind, rules).score >= THRESHOLD for a, b in items):
+        return [(start + a, start + b) for a, b in items]
+    return [(start, end)]
+
+
+def extract(doc: Document, rules: RuleSet) -> Extraction:
+    """Findings and stated statistics of one read document."""
+    kind = document_kind(doc, rules)
+    counts = extract_counts(doc, rules)
+    if kind == "rectification":
+        items = _rectification_items(doc, rules)
+        if items:
+            return Extraction(findings=items, counts=counts, rules_version=rules.version)
+    noise = _tail_noise(rules)
+    findings: list[FindingDraft] = []
+    rejected: list[FindingDraft] = []
+    announced = False  # a paragraph like 存在的主要问题： opens a list under a neutral heading
+    for bi, block in enumerate(doc.blocks):
+        if block.kind == BlockKind.HEADING and not _sentence_heading(doc, bi):
+            announced = False  # a new titled part begins
+            continue
+        section = _section_text(block)
+        if announced:  # the advice/overview heading above no longer applies
+            section = "（问题）"
+        elif _announces_problems(block.text, rules):
+            announced = True
+        for c in split_block(bi, block.text, block.kind == BlockKind.TABLE_ROW, noise):
+            if c.headline:
+                continue
+            pieces = [p for s0, e0 in _split_actors(c, section, kind, rules)
+                      for p in _split_list(normalise(block.text), s0, e0, c.sentence, section, kind, rules)]
+            for s, e in pieces:
+                norm = normalise(block.text[s:e])
+                j = judge(norm, c.sentence, section, kind, rules)
+                if j.score < THRESHOLD:
+                    continue
+                draft = _draft(doc, bi, s, e, j, rules)
+                (rejected if j.vetoes else findings).append(draft)
+    return Extraction(findings=findings, counts=counts, rules_version=rules.version, rejected=rejected)
