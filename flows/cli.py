@@ -242,7 +242,7 @@ def eval_cmd(docs_dir: Path = typer.Argument(..., help="待评测的报告文件
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     else:
-        console.print(format_report(result, result["per_document"]), markup=False, highlight=False)
+        sys.stdout.write(format_report(result, result["per_document"]) + "\n")  # wide table: no wrapping
 
 
 def main() -> None:

@@ -60,6 +60,10 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Processes starting at once on a fresh database (workers' flow runs) migrate one at a
+            # time; the lock is released when this transaction (DDL included) commits.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727384001)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -127,6 +127,8 @@ def ingest_file(path: Path, settings: Settings, analyse: Analyser, *, source: st
         return _record_skip(settings, name, source, Reason.NOT_REGULAR_FILE)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:  # taken by a concurrent run between lstat and open
+        return Outcome(name, "skipped", "NOT_FOUND", "文件不存在或已被移走。")
     except OSError:
         return _record_skip(settings, name, source, Reason.NOT_REGULAR_FILE)
     work_copy = settings.work / f"{uuid.uuid4().hex}.part"

@@ -90,6 +90,7 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.person, finding.post = draft.person, draft.post
         finding.unit = record.unit
         finding.hits = [asdict(h) for h in draft.hits]
+        finding.vetoes = [asdict(h) for h in draft.vetoes_considered]
         finding.explanation = draft.explanation
         finding.rules_version = extraction.rules_version
         decision = routing.decide(finding.subject, finding.severity, finding.category)

@@ -74,6 +74,7 @@ class Finding(SQLModel, table=True):
     route: str = Field(max_length=32)
     route_reason: str = Field(default="", sa_column=Column(Text))
     hits: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    vetoes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))  # vetoes considered
     explanation: str = Field(default="", sa_column=Column(Text))
     rules_version: str = Field(default="", max_length=64)
     origin: str = Field(default="extracted", max_length=16)  # extracted | reviewer

@@ -71,3 +71,17 @@ def test_corrections_survive_new_rules_and_vanished_are_flagged(settings):
     with session_scope(settings.database_url) as s:
         task = s.exec(select(Task).where(Task.finding_id == f["财务制度执行不严"].id)).one()
         assert task.route == "team_adjustment"
+
+
+def test_explanation_and_vetoes_considered_are_stored(settings):
+    from extractors.document import RuleHit
+
+    d = draft("财务制度执行不严")
+    d.hits = [RuleHit("finance.system", "keyword", "财务制度", 1.0)]
+    d.vetoes_considered = [RuleHit("veto.requirement", "veto", "", 0.0)]
+    d.explanation = "命中：财务制度"
+    store(settings, [d])
+    f = findings(settings)["财务制度执行不严"]
+    assert f.hits[0]["rule_id"] == "finance.system" and f.hits[0]["matched"] == "财务制度"
+    assert f.vetoes[0]["rule_id"] == "veto.requirement"
+    assert f.explanation == "命中：财务制度"
