@@ -16,9 +16,10 @@ def default_rules() -> RuleSet:
 
 
 def read_document(path: Path, name: str) -> Document:
-    from extractors.readers import read
+    """Untrusted files are parsed in a child process with time, memory and size limits."""
+    from extractors.sandbox import read_isolated
 
-    return read(path, name=name)
+    return read_isolated(path, name)
 
 
 def analyse(path: Path, name: str) -> tuple[Document, Extraction]:

@@ -36,6 +36,8 @@ log = logging.getLogger("zhenggai.intake")
 
 # Reasons that keep the document as a `warning` (stored, shown to reviewers) rather than `rejected`.
 WARNING_REASONS = {Reason.NEEDS_OCR, Reason.NO_TEXT, Reason.CONVERTER_MISSING}
+# Reader warnings on a readable file that a reviewer must see: the file is stored as `warning`.
+REVIEW_WARNINGS = (Reason.NEEDS_OCR, Reason.TYPE_MISMATCH)
 # Reasons worth retrying later (a tool installed, a limit raised).
 TRANSIENT_REASONS = {Reason.NEEDS_OCR, Reason.CONVERTER_MISSING, Reason.RESOURCE_LIMIT, Reason.INTERNAL_ERROR}
 MAX_NAME = 1024
@@ -70,7 +72,8 @@ def _sniffed_ext(path: Path) -> str:
     from extractors.readers.sniff import sniff
 
     kind = sniff(path)
-    return {"pdf": "pdf", "docx": "docx", "ole": "doc"}.get(kind, "bin")
+    return {"pdf": "pdf", "docx": "docx", "ole": "doc", "ole-encrypted": "doc", "rtf": "rtf",
+            "text": "txt"}.get(kind, "bin")
 
 
 def _copy_in(fd: int, dest: Path) -> tuple[str, int]:
@@ -179,6 +182,10 @@ def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Sett
             reason, detail = Reason.INTERNAL_ERROR, repr(exc)
 
     status = "ingested" if reason is None else ("warning" if reason in WARNING_REASONS else "rejected")
+    if doc is not None:
+        flagged = [r for r in REVIEW_WARNINGS if r.value in doc.warning_codes]
+        if flagged:
+            status, reason = "warning", flagged[0]
     folder = settings.quarantine if status == "rejected" else settings.processed
     try:
         with session_scope(url) as s:
