@@ -1,6 +1,7 @@
 """One file → (Document, Extraction): read it, then find the problems in it."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,11 +16,24 @@ def default_rules() -> RuleSet:
     return load_rules()
 
 
+def read_limits() -> dict:
+    """Sandbox limits, adjustable by the administrator through the environment."""
+    env = os.environ
+    limits = {}
+    if env.get("ZHENGGAI_MAX_FILE_MB"):
+        limits["max_bytes"] = int(float(env["ZHENGGAI_MAX_FILE_MB"]) * (1 << 20))
+    if env.get("ZHENGGAI_READ_TIMEOUT_S"):
+        limits["timeout_s"] = float(env["ZHENGGAI_READ_TIMEOUT_S"])
+    if env.get("ZHENGGAI_READ_MEMORY_MB"):
+        limits["memory_mb"] = int(env["ZHENGGAI_READ_MEMORY_MB"])
+    return limits
+
+
 def read_document(path: Path, name: str) -> Document:
     """Untrusted files are parsed in a child process with time, memory and size limits."""
     from extractors.sandbox import read_isolated
 
-    return read_isolated(path, name)
+    return read_isolated(path, name, **read_limits())
 
 
 def analyse(path: Path, name: str) -> tuple[Document, Extraction]:
