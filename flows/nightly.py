@@ -1,0 +1,110 @@
+"""Nightly run and report flow: the inbox, transient failures, overdue tasks, the daily digest.
+
+Each step is one coarse task calling the core; a failed step is logged and the others still run,
+so one bad night never leaves tasks unmarked or the digest missing.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from extractors.pipeline import analyse
+from flows.ingest import ingest_flow
+from flows.watch import scan, signature
+from models.db import session_scope
+from models.ledger import mark_overdue
+from models.retry import retry_transient
+from models.settings import get_settings
+
+
+# Deadlines are Beijing dates: a run at 02:00 there is still "yesterday" on a UTC worker.
+LEDGER_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def ledger_today() -> str:
+    return datetime.now(LEDGER_TZ).date().isoformat()
+
+
+@task(name="retry-transient", cache_policy=NO_CACHE, persist_result=False)
+def retry_task() -> list[dict]:
+    rows = [asdict(r) for r in retry_transient(get_settings(), analyse)]
+    get_run_logger().info("retried %d documents", len(rows))
+    return rows
+
+
+@task(name="mark-overdue", cache_policy=NO_CACHE, persist_result=False)
+def overdue_task(today: str) -> dict:
+    with session_scope(get_settings().database_url) as s:
+        return mark_overdue(s, date.fromisoformat(today))
+
+
+@task(name="render-reports", cache_policy=NO_CACHE, persist_result=False)
+def reports_task(today: str) -> dict:
+    """The follow-up report and ledger (latest) plus a dated digest kept for the record."""
+    from reports.context import build_context
+    from reports.ledger_xlsx import write_ledger
+    from reports.render import render_html
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    day = date.fromisoformat(today)
+    with session_scope(settings.database_url) as s:
+        ctx = build_context(s, today=day)
+        html = render_html(ctx, settings.reports / "整改跟踪报告.html")
+        xlsx = write_ledger(ctx, settings.reports / "整改台账.xlsx")
+        digest = render_html(ctx, settings.reports / "digest" / f"每日摘要-{day.isoformat()}.html")
+    return {"html": str(html), "xlsx": str(xlsx), "digest": str(digest)}
+
+
+def settled_entries(folder: Path, min_age: float) -> list[str]:
+    """Inbox files not being written: temporary/partial names skipped (as the watcher does), and
+    files changed in the last min_age seconds left for the watcher or the next run."""
+    now = time.time()
+    out = []
+    for p in scan(folder):
+        sig = signature(p)
+        if sig is not None and now - sig[1] / 1e9 >= min_age:
+            out.append(str(p))
+    return out
+
+
+@flow(name="report", persist_result=False)
+def report_flow(today: str | None = None) -> dict:
+    """Render the follow-up report, the Excel ledger and the dated digest."""
+    return reports_task(today or ledger_today())
+
+
+@flow(name="nightly", persist_result=False)
+def nightly_flow(today: str | None = None, min_age: float = 60.0) -> dict:
+    """Inbox → retry transient failures → mark overdue tasks → digest."""
+    logger = get_run_logger()
+    today = today or ledger_today()
+    settings = get_settings()
+    settings.ensure_dirs()
+    summary: dict = {"today": today, "errors": []}
+    steps = (
+        ("ingested", lambda: ingest_flow(settled_entries(settings.inbox, min_age), source="nightly",
+                                         move=True)),
+        ("retried", retry_task),
+        ("overdue", lambda: overdue_task(today)),
+        ("reports", lambda: report_flow(today)),
+    )
+    for key, step in steps:
+        try:
+            summary[key] = step()
+        except Exception as exc:  # keep going: each step is useful on its own
+            logger.exception("nightly step %s failed", key)
+            summary["errors"].append(f"{key}: {exc!r}")
+    if summary["errors"]:
+        raise RuntimeError("; ".join(summary["errors"]))  # the run shows as failed in the UI
+    return summary
+
+
+def digest_path(today: str) -> Path:
+    return get_settings().reports / "digest" / f"每日摘要-{today}.html"
