@@ -28,7 +28,7 @@ def ingest_one(path: str, source: str, move: bool) -> dict:
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=2), persist_result=False,
       log_prints=False)
 def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> list[dict]:
-    """Ingest files and folders. move=True only for the inbox zhenggai owns."""
+    """Ingest files and folders. move=True only for the inbox zhenggai owns (the watcher, nightly)."""
     entries = iter_entries([Path(p) for p in paths])
     futures = [ingest_one.submit(str(e), source, move) for e in entries]
     results = []
@@ -43,10 +43,3 @@ def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> li
 def outcomes(rows: list[dict]) -> list[Outcome]:
     return [Outcome(**r) for r in rows]
 
-
-@flow(name="ingest-inbox", persist_result=False)
-def ingest_inbox_flow(source: str = "nightly") -> list[dict]:
-    """Ingest everything waiting in the inbox zhenggai owns; files move out as they are stored."""
-    settings = get_settings()
-    settings.ensure_dirs()
-    return ingest_flow([str(settings.inbox)], source=source, move=True)

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from models.intake import is_temporary_name
+
 log = logging.getLogger("zhenggai.watch")
 
-IGNORED_PREFIXES = (".", "~$")
-IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
 RESUBMIT_AFTER = 600.0  # a file still there this long after its trigger is triggered again
 RETRY_AFTER_ERROR = 30.0
 
@@ -32,8 +32,7 @@ Submit = Callable[[list[Path]], object]
 
 def ignored(name: str) -> bool:
     """Temporary and partial files that editors, browsers and copy tools leave while writing."""
-    low = name.lower()
-    return low.startswith(IGNORED_PREFIXES) or low.endswith(IGNORED_SUFFIXES)
+    return is_temporary_name(name)
 
 
 @dataclass

@@ -240,15 +240,26 @@ def _record_duplicate(s, first: Document, name: str, sha: str, source: str) -> O
     return Outcome(name, "duplicate", Reason.DUPLICATE.value, msg, sha, first.id)
 
 
+TEMPORARY_PREFIXES = (".", "~$")
+TEMPORARY_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
+
+
+def is_temporary_name(name: str) -> bool:
+    """Temporary and partial files that editors, browsers and copy tools leave while writing."""
+    low = name.lower()
+    return low.startswith(TEMPORARY_PREFIXES) or low.endswith(TEMPORARY_SUFFIXES)
+
+
 def iter_entries(paths: list[Path]) -> list[Path]:
-    """Expand folders (one level of recursion per folder, links not followed) into entries."""
+    """Expand folders (recursively, links not followed) into entries, skipping temporary files.
+    Paths named directly are always kept: the caller asked for them."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
-                    if not f.startswith(".") and not f.startswith("~$"):
+                    if not is_temporary_name(f):
                         out.append(Path(root) / f)
         else:
             out.append(p)

@@ -75,7 +75,7 @@ REPORT_PARAGRAPHS = [
 ]
 
 
-PG_ADMIN = os.environ.get("ZHENGGAI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get("ZHENGGAI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def pg_reachable() -> bool:
@@ -95,7 +95,7 @@ def require_pg() -> None:
         return
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN} (CI=true: required)")
-    pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}; start it or set ZHENGGAI_TEST_PG to enable")
+    pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}; start it or set ZHENGGAI_TEST_PG_URL to enable")
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def digest(data: bytes) -> str:
 
 
 def test_hostile_batch_through_the_inbox(settings, prefect_harness, tmp_path, monkeypatch):
-    from flows.ingest import ingest_inbox_flow
+    from flows.ingest import ingest_flow
 
     monkeypatch.setenv("ZHENGGAI_MAX_FILE_MB", "1.5")  # makes the 2 MB case TOO_LARGE
     monkeypatch.setenv("ZHENGGAI_READ_TIMEOUT_S", "50")
@@ -52,7 +52,7 @@ def test_hostile_batch_through_the_inbox(settings, prefect_harness, tmp_path, mo
     originals = {p.name: digest(p.read_bytes()) for p in settings.inbox.iterdir()
                  if p.is_file() and not p.is_symlink()}
 
-    rows = ingest_inbox_flow()
+    rows = ingest_flow([str(settings.inbox)], source="inbox", move=True)
     got = {r["name"]: (r["status"], r["reason"]) for r in rows}
     # the byte-identical pair may be taken in either order: one is ingested, the other its duplicate
     pair = {got.pop(good.name), got.pop("同一文件另存.docx")}
@@ -74,5 +74,5 @@ def test_hostile_batch_through_the_inbox(settings, prefect_harness, tmp_path, mo
         docs = s.exec(select(Document)).all()
         assert all(d.stored_as and ".." not in d.stored_as for d in docs)
 
-    again = ingest_inbox_flow()  # only the link and the pipe are left: nothing new is recorded
+    again = ingest_flow([str(settings.inbox)], source="inbox", move=True)  # only the link and the pipe are left: nothing new is recorded
     assert all(r["status"] == "skipped" and r["unchanged"] for r in again)

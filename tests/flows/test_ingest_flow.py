@@ -34,11 +34,11 @@ def test_flow_ingests_samples_once(settings, prefect_harness):
 
 
 def test_inbox_flow_moves_files_out(settings, prefect_harness):
-    from flows.ingest import ingest_inbox_flow
+    from flows.ingest import ingest_flow
 
     src = sample_files()[0]
     (settings.inbox / src.name).write_bytes(src.read_bytes())
-    rows = ingest_inbox_flow()
+    rows = ingest_flow([str(settings.inbox)], source="inbox", move=True)
     assert [r["status"] for r in rows] == ["ingested"]
     assert not any(settings.inbox.iterdir())
     assert list(settings.processed.rglob("*" + src.suffix))
