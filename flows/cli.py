@@ -25,6 +25,8 @@ documents_app = typer.Typer(no_args_is_help=True, help="报告文件")
 app.add_typer(findings_app, name="findings")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(documents_app, name="documents")
+tasks_app = typer.Typer(no_args_is_help=True, help="整改任务（台账）：办理、销号、延期、撤销")
+app.add_typer(tasks_app, name="tasks")
 console = Console()
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -180,6 +182,113 @@ def documents_list(as_json: bool = typer.Option(False, "--json", help="以JSON�
         table.add_row(r["name"], V.DOC_STATUS.get(r["status"], r["status"]), r["reason"], str(r["pages"]),
                       V.KINDS.get(r["kind"], r["kind"]))
     console.print(table)
+
+
+@tasks_app.command("list")
+def tasks_list(status: Optional[str] = typer.Option(None, help="只列出该状态，如 待办、待销号"),
+               overdue: bool = typer.Option(False, "--overdue", help="只列出逾期任务")) -> None:
+    """列出整改任务。"""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from models.db import session_scope
+    from models.tables import Finding, Task
+
+    with session_scope(get_settings().database_url) as s:
+        q = select(Task, Finding).join(Finding, Finding.id == Task.finding_id).order_by(Task.deadline, Task.id)
+        if status:
+            q = q.where(Task.status == status)
+        rows = s.exec(q).all()
+    if overdue:
+        rows = [(t, f) for t, f in rows if t.overdue_level > 0 or
+                (t.status in ("待办", "进行中", "延期") and t.deadline < date.today())]
+    table = Table(title=f"整改任务（{len(rows)}项）")
+    for col in ("编号", "问题", "分流", "责任人/单位", "期限", "状态"):
+        table.add_column(col)
+    for t, f in rows:
+        mark = {1: "（逾期）", 2: "（逾期升级）"}.get(t.overdue_level, "")
+        table.add_row(str(t.id), f.quote[:60], V.ROUTES.get(t.route, t.route), t.owner,
+                      t.deadline.isoformat(), t.status + mark)
+    console.print(table)
+
+
+def _task_action(task_id: int, action) -> None:
+    """Run one lifecycle change; a refused change is one Chinese sentence and exit code 1."""
+    from models.db import session_scope
+    from models.ledger import LedgerError
+    from models.tables import Task
+
+    try:
+        with session_scope(get_settings().database_url) as s:
+            task = s.get(Task, task_id)
+            if task is None:
+                raise LedgerError(f"没有编号为{task_id}的整改任务。")
+            action(s, task)
+            console.print(f"任务{task_id}：{task.status}")
+    except LedgerError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1)
+
+
+BY = typer.Option(..., "--by", help="操作人")
+
+
+@tasks_app.command("start")
+def tasks_start(task_id: int, by: str = BY) -> None:
+    """开始办理（待办 → 进行中）。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.start(s, t, by))
+
+
+@tasks_app.command("submit")
+def tasks_submit(task_id: int, by: str = BY,
+                 measure: str = typer.Option(..., "--measure", help="整改措施及成效")) -> None:
+    """申请销号（→ 待销号）。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.submit(s, t, by, measure))
+
+
+@tasks_app.command("approve")
+def tasks_approve(task_id: int, by: str = BY) -> None:
+    """审批销号（待销号 → 已销号）；申请人不能审批本人的申请。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.approve(s, t, by))
+
+
+@tasks_app.command("send-back")
+def tasks_send_back(task_id: int, by: str = BY, reason: str = typer.Option(..., "--reason")) -> None:
+    """退回销号申请（待销号 → 进行中）。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.send_back(s, t, by, reason))
+
+
+@tasks_app.command("extend")
+def tasks_extend(task_id: int, by: str = BY, until: str = typer.Option(..., "--until", help="新期限 YYYY-MM-DD"),
+                 reason: str = typer.Option(..., "--reason")) -> None:
+    """延期（→ 延期），新期限须晚于原期限。"""
+    from datetime import date
+
+    from models import ledger
+
+    try:
+        new = date.fromisoformat(until)
+    except ValueError:
+        console.print("[red]日期格式应为 YYYY-MM-DD，例如 2026-12-31。[/red]")
+        raise typer.Exit(1)
+    _task_action(task_id, lambda s, t: ledger.extend(s, t, by, new, reason))
+
+
+@tasks_app.command("withdraw")
+def tasks_withdraw(task_id: int, by: str = BY, reason: str = typer.Option(..., "--reason")) -> None:
+    """撤销任务（→ 撤销）。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.withdraw(s, t, by, reason))
 
 
 def demo_files() -> list[Path]:

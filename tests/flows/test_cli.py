@@ -59,3 +59,25 @@ def test_ingest_reports_missing_path_in_chinese(tmp_path):
     assert r.returncode == 1
     assert "找不到文件" in r.stdout
     assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_task_lifecycle_from_the_command_line(tmp_path):
+    """Close-out needs a second person; each refused step is one Chinese sentence."""
+    home = tmp_path / "home"
+    docs = tmp_path / "in"
+    docs.mkdir()
+    from tests.conftest import REPORT_PARAGRAPHS, make_docx
+
+    make_docx(docs / "r.docx", REPORT_PARAGRAPHS)
+    assert run(["ingest", str(docs)], home).returncode == 0
+    listed = run(["tasks", "list"], home)
+    assert listed.returncode == 0 and "待办" in listed.stdout
+    assert run(["tasks", "start", "1", "--by", "张三"], home).returncode == 0
+    assert run(["tasks", "submit", "1", "--by", "张三", "--measure", "已完成整改"], home).returncode == 0
+    refused = run(["tasks", "approve", "1", "--by", "张三"], home)
+    assert refused.returncode == 1 and "不能审批本人" in refused.stdout
+    ok = run(["tasks", "approve", "1", "--by", "李四"], home)
+    assert ok.returncode == 0 and "已销号" in ok.stdout
+    bad = run(["tasks", "extend", "2", "--by", "张三", "--until", "明天", "--reason", "x"], home)
+    assert bad.returncode == 1 and "日期格式" in bad.stdout
+    assert run(["tasks", "list", "--status", "已销号"], home).stdout.count("已销号") >= 1
