@@ -1,6 +1,7 @@
 """Ingest flow: one flow run per batch, one task per file. Pass paths, not text."""
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
@@ -14,6 +15,10 @@ from extractors.pipeline import analyse
 from models.intake import Outcome, ingest_file, iter_entries
 from models.settings import get_settings
 
+# Files read at once: each parses in its own child process, so a few more than the cores keeps
+# them busy while others start up or wait on Tesseract.
+INGEST_WORKERS = int(os.environ.get("ZHENGGAI_INGEST_WORKERS", (os.cpu_count() or 2) + 2))
+
 # Set by the CLI to drive its progress bar; called in the flow's thread as each file finishes.
 progress_hook: Callable[[dict], None] | None = None
 
@@ -25,7 +30,7 @@ def ingest_one(path: str, source: str, move: bool) -> dict:
     return asdict(outcome)
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=2), persist_result=False,
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=INGEST_WORKERS), persist_result=False,
       log_prints=False)
 def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> list[dict]:
     """Ingest files and folders. move=True only for the inbox zhenggai owns (the watcher, nightly)."""
