@@ -67,7 +67,7 @@ def read_isolated(path: str | Path, name: str | None = None, *, timeout_s: float
             try:
                 rc = _wait(proc, beat, timeout_s, max_total_s)
             finally:
-                _kill_group(proc)  # leftovers (a converter, an OCR process) die with it
+                kill_group(proc)  # leftovers (a converter, an OCR process) die with it
         stderr = _tail(err_path)
         if result.exists():
             try:
@@ -106,14 +106,15 @@ def _wait(proc: subprocess.Popen, beat: Path, timeout_s: float, max_total_s: flo
         if mark != seen:
             seen, last = mark, now
         if now - last > timeout_s or now - start > max_total_s:
-            _kill_group(proc)
+            kill_group(proc)
             waited = now - start
             raise ReadError(Reason.RESOURCE_LIMIT, f"no progress for {timeout_s:g}s" if now - start <= max_total_s
                             else f"over {max_total_s:g}s in all ({waited:.0f}s)")
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill the child's session: its process group and any group a converter made in it."""
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill a child started with start_new_session=True: its group and everything in its session
+    (soffice forks oosplash + soffice.bin; OCR runs Tesseract)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

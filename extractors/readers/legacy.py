@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from extractors.document import Document
 from extractors.errors import Reason, ReadError
+from extractors.sandbox import kill_group
 
 CONVERT_TIMEOUT_S = 90
 
@@ -40,10 +40,10 @@ def read_legacy(path: Path, timeout_s: float = CONVERT_TIMEOUT_S) -> Document:
         try:
             out, err = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            _kill(proc)
+            kill_group(proc)
             raise ReadError(Reason.RESOURCE_LIMIT, f"LibreOffice conversion over {timeout_s}s")
         finally:
-            _kill(proc)
+            kill_group(proc)
         produced = list(out_dir.glob("*.docx")) if out_dir.exists() else []
         if not produced:
             detail = (err or out or b"").decode("utf-8", "replace")[-300:]
@@ -57,14 +57,3 @@ def read_legacy(path: Path, timeout_s: float = CONVERT_TIMEOUT_S) -> Document:
     doc.name = path.name
     return doc
 
-
-def _kill(proc: subprocess.Popen) -> None:
-    """Kill the converter's whole process group (soffice forks oosplash + soffice.bin)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
