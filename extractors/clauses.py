@@ -43,13 +43,18 @@ def normalise(text: str) -> str:
 
 SENT_END = "。！？"
 _ENUM = re.compile(
-    r"^\s*(?:[（(]?[一二三四五六七八九十]{1,3}[）)、．.]|[（(]\d{1,2}[）)]|\d{1,2}[、．.](?!\d)|[①-⑳]"
+    r"^\s*(?:[（(]?[一二三四五六七八九十]{1,3}[）)、．.]|[（(]\d{1,2}[）)]|\d{1,2}[、．.](?!\d)|\d{1,2}[）)]|[①-⑳]"
     r"|[一二三四五六七八九十]是|第[一二三四五六七八九十]{1,3}[，、]?)\s*")
 _INNER_ENUM = re.compile(r"(?<=[，；：。])[一二三四五六七八九十]是")
 _LEAD_PART = re.compile(
     r"^(?:同时|此外|另外|其中|但|但是|而且|并且|另|还有|经查|经查实|具体(?:表现)?(?:为|是)|主要(?:表现)?(?:为|是|有)"
-    r"|突出表现(?:为|在)|[^，。；]{0,14}(?:指出|通报|发现))$")
-_LEAD_PREFIX = re.compile(r"^(?:同时|此外|另外|其中|但是|但|而且|并且)?(?:巡[察视](?:中|期间)?(?:还|也)?发现|经查实?|调查发现|检查发现)[，：]?")
+    r"|突出表现(?:为|在)|[^，。；]{0,14}(?:指出|通报|发现|反映)|(?:巡[察视]|检查|督查|调研|谈话)(?:中|期间)"
+    r"|(?:在|从|关于|针对)[^，。；]{1,16}(?:方面|领域|环节)(?:看|来看)?)$")
+_CONCRETE = re.compile(r"\d|[^\W\d_](?:某某|某)(?![市县区镇乡村局科站所院校中心公司单位部门企业])")  # figures, a masked name
+_FAULT_CHARS = re.compile(r"[不未没无缺差弱偏违漏乱滞缓虚假难]|问题|存在")
+_TURN = re.compile(r"\s*(?:但是|但|然而|不过|只是)(?![是])")
+_LEAD_PREFIX = re.compile(r"^(?:同时|此外|另外|其中|但是|但|而且|并且)?(?:巡[察视]组?(?:中|期间)?(?:还|也)?发现|经查实?|调查发现|检查发现"
+                          r"|(?:据|有)?(?:群众|干部|职工|居民|村民)(?:来信)?反映(?:称)?(?![的了]))[，：]?")
 
 
 @dataclass
@@ -63,6 +68,7 @@ class Clause:
     norm: str  # normalised, same length
     sentence: str  # normalised sentence around it
     headline: bool = False  # the short headline phrase of a numbered item
+    numbered: bool = False  # opens with its own enumeration marker (一是 / 第二， / 3.), not a label before a colon
 
 
 def _spans(text: str, seps: str) -> list[tuple[int, int]]:
@@ -123,6 +129,12 @@ def trim_parts(norm: str, s: int, e: int, is_tail_noise) -> tuple[int, int]:
     parts = [(a + s, b + s) for a, b in _spans(norm[s:e], "，")]
     while len(parts) > 1 and _LEAD_PART.match(norm[parts[0][0]:parts[0][1]].strip()):
         parts.pop(0)
+    for i in range(len(parts) - 1, 0, -1):  # 工作积极主动，但…: a short plain remark before the turn is praise
+        if _TURN.match(norm, parts[i][0]):
+            before = norm[parts[0][0]:parts[i - 1][1]]
+            if len(before) <= 24 and not _FAULT_CHARS.search(before):
+                parts = parts[i:]
+            break
     for i in range(1, len(parts)):  # what follows a disposition remark belongs to it
         if is_tail_noise(norm[parts[i][0]:parts[i][1]]):
             parts = parts[:i]
@@ -134,7 +146,15 @@ def trim_parts(norm: str, s: int, e: int, is_tail_noise) -> tuple[int, int]:
     m = _LEAD_PREFIX.match(norm[s:e])
     if m and m.end() < e - s:
         s += m.end()
+    m = _TURN.match(norm, s)
+    if m and e - m.end() >= 4:
+        s = m.end()
     return _strip(norm, s, e)
+
+
+def numbered(text: str) -> bool:
+    """Does the text open with an enumeration marker (1、 （二） ③ 三是 …)?"""
+    return bool(_ENUM.match(normalise(text)))
 
 
 def head_end(norm: str) -> int:
@@ -153,13 +173,35 @@ def split_block(block_index: int, text: str, table_row: bool, is_tail_noise) -> 
         headline = _headline(norm, sents, lo)
         for si, (ss, se) in enumerate(sents):
             sentence = norm[ss:se]
-            for a, b in _items(norm, ss, se):
-                a, b = trim_parts(norm, a, b, is_tail_noise)
+            for a0, b0 in _items(norm, ss, se):
+                a, b = trim_parts(norm, a0, b0, is_tail_noise)
                 if b - a < 4:
                     continue
+                lead = _leads_list(norm, a, b0, lo, hi)
                 out.append(Clause(block_index, a, b, text[a:b], norm[a:b], sentence,
-                                  headline=headline and si == 0))
+                                  headline=(headline and si == 0) or lead,
+                                  numbered=bool(_ENUM.match(norm[a0:b0])) and not (b0 < hi and norm[b0] == "：")))
     return out
+
+
+_LIST_START = re.compile(r"\s*(?:一是|[（(][一1][）)]|1[、．.）)](?!\d)|①"
+                         r"|(?:主要|具体|突出)?表现(?:为|在)?[：]|主要(?:问题|情况)(?:是|有)?[：])")  # the first item only
+
+
+def _leads_list(norm: str, a: int, b: int, lo: int, hi: int) -> bool:
+    """A short phrase that opens an enumerated list right after it (…不够规范。一是…； …：一是…)
+    is the list's title, not a problem of its own: the items that follow state the problems."""
+    if b >= hi or norm[b] not in "。：；，！":
+        return False
+    body = norm[a:b].rstrip("。：；，！ ")
+    if len(body) > 36 or "；" in body:
+        return False
+    if _LIST_START.match(norm, b + 1):
+        return True
+    # 3.台账管理有短板：… — the phrase between an item's number and its colon titles the item
+    prefix = norm[lo:a]
+    m = _ENUM.match(prefix)
+    return norm[b] == "：" and "，" not in body and bool(m) and m.end() == len(prefix) and bool(prefix.strip())
 
 
 def _headline(norm: str, sents: list[tuple[int, int]], lo: int) -> bool:
@@ -171,4 +213,5 @@ def _headline(norm: str, sents: list[tuple[int, int]], lo: int) -> bool:
     body = norm[s:e]
     m = _ENUM.match(body)
     body = body[m.end():] if m else body
-    return len(body) <= 32 and not any(ch in body for ch in "，；：")
+    # a headline is an abstract phrase: one that names an official or gives figures is concrete
+    return len(body) <= 32 and not any(ch in body for ch in "，；：") and not _CONCRETE.search(body)

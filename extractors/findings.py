@@ -7,13 +7,14 @@ stopped are kept on the extraction as `rejected` for the same reason.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
-from extractors.clauses import Clause, head_end, normalise, split_block
+from extractors.clauses import Clause, head_end, normalise, numbered, split_block
 from extractors.counts import extract_counts
 from extractors.document import BlockKind, Document, Extraction, FindingDraft, RuleHit
 from extractors.rules import RuleSet, Tokens, iter_matches, match_at
-from extractors.subjects import detect_severity, detect_subject
+from extractors.subjects import Subject, detect_severity, detect_subject
 
 THRESHOLD = 1.0  # problem weight a clause needs to be a finding
 CATEGORY_LABEL = {"political": "政治建设", "selection": "选人用人", "duty": "担当作为", "conduct": "作风纪律",
@@ -47,12 +48,26 @@ def document_kind(doc: Document, rules: RuleSet) -> str:
     return "other"
 
 
+_GENERAL_MEETING = re.compile(
+    r"(?:全省|全市|全县|全区|全州|全旗|全盟|全系统|全行业)[^，。；]{0,20}?"
+    r"(?:推进会|部署会|动员会|座谈会|培训班|工作会|会议)(?:召开|举行|上的|$)")
+
+
+def _general_meeting(doc: Document, kind: str) -> bool:
+    """A meeting of a whole city, county or sector (全市巡察整改推进会召开, …上的讲话) speaks of
+    many units in general: its 有的单位… sentences are remarks, not findings about one unit."""
+    if kind == "feedback":
+        return False
+    head = [normalise(b.text).strip() for b in doc.blocks[:3] if b.text.strip()]
+    return any(_GENERAL_MEETING.search(t) for t in head[:2])
+
+
 def _section_text(block) -> str:
     return normalise(" / ".join(block.section))
 
 
 def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
-          tokens: Tokens | None = None) -> Judgement:
+          tokens: Tokens | None = None, threshold: float = THRESHOLD) -> Judgement:
     """Weigh the problem rules and check every veto for one clause (all normalised text)."""
     tokens = tokens or Tokens(text, rules)
     cands = rules.keyword_candidates(text)
@@ -85,7 +100,7 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     # no topic word at all: a work shortfall (推进缓慢, 跟进不够) is a matter of 担当作为
     category = max(cat_score, key=lambda c: cat_score[c]) if cat_score else "duty"
     vetoes, checked = [], []
-    if score < THRESHOLD:  # not a candidate: no need to weigh the vetoes
+    if score < threshold:  # not a candidate: no need to weigh the vetoes
         return Judgement(score, category, hits, vetoes, checked)
     for r in rules.rules:
         if r.kind != "veto" or (r.only_kinds and kind not in r.only_kinds):
@@ -106,11 +121,13 @@ def _tail_noise(rules: RuleSet):
 
 
 def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: RuleSet,
-           kind_note: str = "") -> FindingDraft:
+           kind_note: str = "", owner: Subject | None = None) -> FindingDraft:
     block = doc.blocks[bi]
     text = block.text[start:end]
     norm = normalise(text)
     subj = detect_subject(text, norm, j.category, rules)
+    if owner is not None and subj.subject != "individual" and subj.reason != "unit actor":
+        subj = replace(owner, reason="paragraph about one official", hits=list(owner.hits))
     severity, sev_hits = detect_severity(norm, subj.subject, rules)
     hits = j.hits + subj.hits + sev_hits
     words = "、".join(dict.fromkeys(h.matched for h in j.hits if h.kind != "context"))
@@ -138,6 +155,86 @@ def _rectification_items(doc: Document, rules: RuleSet) -> list[FindingDraft]:
                 j.vetoes = []  # the report itself names it as a problem under rectification
                 j.hits.insert(0, RuleHit(r.id, r.kind, m.group(), r.weight))
                 out.append(_draft(doc, bi, s, e, j, rules, kind_note="整改通报所列问题；"))
+    return out
+
+
+_LABEL = re.compile(r"^[^，。；：“”]{2,24}：")
+_ANNOUNCE_IN_BLOCK = re.compile(r"(?:存在|发现|有|出现)[^。：；]{0,12}(?:问题|不足|差距|短板|薄弱环节)[^。：；，]{0,6}：")
+
+
+def _member_label(text: str, rules: RuleSet) -> Subject | None:
+    """A paragraph that opens with one official's post and masked name and a colon
+    (副院长吴某某：…) assesses that official: praise and problems alike are about them."""
+    norm = normalise(text)
+    m = _LABEL.match(norm)
+    if not m:
+        return None
+    label = text[:m.end() - 1]
+    subj = detect_subject(label, normalise(label), "other", rules)
+    if subj.subject != "individual" or not subj.person or not label.rstrip().endswith(subj.person):
+        return None
+    return subj
+
+
+def _announced_at(text: str) -> int:
+    """Where a paragraph turns from an overview to its problems (…但也存在一些不足：), or -1."""
+    m = _ANNOUNCE_IN_BLOCK.search(normalise(text))
+    return m.end() if m and m.end() < len(text) else -1
+
+
+_PROBLEM_COLUMN = re.compile(r"^(?:存在的?|主要|具体|反馈的?|发现的?|巡察发现的?)?问题(?:描述|表现|清单|内容|事项|情况)?$")
+
+
+def _problem_columns(doc: Document) -> dict[int, int]:
+    """For each table row: the index of the column its table's header names as the problems
+    (问题 / 问题描述 / 存在问题 …), -1 for the header row itself. Tables without such a header
+    are left out and read as before. In a problem table the other columns (measures, owners,
+    deadlines, status or type labels) hold no findings, and every statement in the problem
+    column is one, whatever its wording."""
+    out: dict[int, int] = {}
+    col = None
+    for i, b in enumerate(doc.blocks):
+        if b.kind != BlockKind.TABLE_ROW:
+            col = None
+            continue
+        cells = [normalise(c).strip() for c in normalise(b.text).split("｜")]
+        if col is None:  # the first row of a table: its header
+            col = next((k for k, c in enumerate(cells) if _PROBLEM_COLUMN.match(c)), -2)
+            if col >= 0:
+                out[i] = -1
+            continue
+        if col >= 0:
+            out[i] = col
+    return out
+
+
+_NAME_LABEL = re.compile(r"(?:某某|某|XX|××|\*{1,2})[。：]?$")
+
+
+def _column_of(norm: str, pos: int) -> int:
+    return norm.count("｜", 0, pos)
+
+
+def _bare(block) -> bool:
+    """A short paragraph line without closing punctuation (a title line, or one item of a list)."""
+    t = block.text.strip()
+    return (block.kind == BlockKind.PARAGRAPH and 0 < len(t) <= 40
+            and t[-1] not in "。；;！!？?：:”\"")
+
+
+def _unmarked_titles(doc: Document) -> set[int]:
+    """Title lines the reader could not mark as headings (no number, no bold): a bare line
+    right before a body paragraph, not inside a run of bare lines (a list of problems)."""
+    blocks = doc.blocks
+    out = set()
+    for i, b in enumerate(blocks):
+        if not _bare(b) or i + 1 >= len(blocks) or numbered(b.text):
+            continue  # a numbered line is an item of a list (numbered titles are the reader's)
+        nxt, prev = blocks[i + 1], blocks[i - 1] if i > 0 else None
+        body_next = nxt.kind == BlockKind.PARAGRAPH and not _bare(nxt)
+        in_list = prev is not None and i > 1 and _bare(prev) and prev.kind == BlockKind.PARAGRAPH
+        if body_next and not in_list:
+            out.add(i)
     return out
 
 
@@ -209,29 +306,51 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
         items = _rectification_items(doc, rules)
         if items:
             return Extraction(findings=items, counts=counts, rules_version=rules.version)
+    if _general_meeting(doc, kind):
+        kind = "speech"  # judged as a speech: general remarks are not findings
     noise = _tail_noise(rules)
     findings: list[FindingDraft] = []
     rejected: list[FindingDraft] = []
     announced = False  # a paragraph like 存在的主要问题： opens a list under a neutral heading
+    titles = _unmarked_titles(doc)
+    columns = _problem_columns(doc)
     for bi, block in enumerate(doc.blocks):
+        column = columns.get(bi)
+        if column == -1:
+            continue  # the header row of a problem table
         if block.kind == BlockKind.HEADING and not _sentence_heading(doc, bi):
             announced = False  # a new titled part begins
+            continue
+        if bi in titles:
             continue
         section = _section_text(block)
         if announced:  # the advice/overview heading above no longer applies
             section = "（问题）"
         elif _announces_problems(block.text, rules):
             announced = True
+        owner = _member_label(block.text, rules) if block.kind != BlockKind.TABLE_ROW else None
+        turn = _announced_at(block.text)
+        bnorm = normalise(block.text)
         for c in split_block(bi, block.text, block.kind == BlockKind.TABLE_ROW, noise):
             if c.headline:
                 continue
+            in_problem_cell = column is not None and _column_of(bnorm, c.start) == column
+            if column is not None and not in_problem_cell:
+                continue  # measures, owners, deadlines and labels of a problem table
+            if 0 <= turn <= c.start:  # the overview heading above no longer applies
+                section = "（问题）"
             pieces = [p for s0, e0 in _split_actors(c, section, kind, rules)
                       for p in _split_list(normalise(block.text), s0, e0, c.sentence, section, kind, rules)]
             for s, e in pieces:
                 norm = normalise(block.text[s:e])
-                j = judge(norm, c.sentence, section, kind, rules)
-                if j.score < THRESHOLD:
+                # an item of a numbered list in a feedback report states a problem by its place,
+                # whatever its words (vetoes still apply: requirements, praise, advice sections)
+                listed = (c.numbered and kind == "feedback" and len(norm) >= 8
+                          and not _NAME_LABEL.search(norm))  # （二）副局长陈某。 is a label
+                need = 0.0 if (in_problem_cell and len(norm) >= 6) or listed else THRESHOLD
+                j = judge(norm, c.sentence, section, kind, rules, threshold=need)
+                if j.score < need:
                     continue
-                draft = _draft(doc, bi, s, e, j, rules)
+                draft = _draft(doc, bi, s, e, j, rules, owner=owner)
                 (rejected if j.vetoes else findings).append(draft)
     return Extraction(findings=findings, counts=counts, rules_version=rules.version, rejected=rejected)

@@ -21,14 +21,16 @@ HELDOUT = Path(__file__).resolve().parents[1] / "data" / "heldout"
 GOLD = [json.loads(line) for line in (HELDOUT / "gold.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()]
 
-# Measured: overall F1 0.982 (10 documents), negatives wrongly extracted 0 of 61,
-# counts 28 of 28; see README.md for the history.
-MIN_F1 = 0.93
-MIN_PRECISION = 0.92
-MIN_RECALL = 0.90
+# Measured when set (18 documents, h01-h18): findings P 1.0 R 1.0 F1 1.0, negatives wrongly
+# extracted 0 of 83, subject accuracy 0.96, counts 35 of 35. Every document has been looked at
+# while improving the rules, so these floors guard against regressions; they are not an
+# estimate for unseen reports (README.md gives the blind figures, 0.64-0.91).
+MIN_F1 = 0.96
+MIN_PRECISION = 0.95
+MIN_RECALL = 0.95
 MAX_NEGATIVES_HIT = 2
-MIN_SUBJECT_ACCURACY = 0.85
-MIN_COUNTS_ACCURACY = 0.9
+MIN_SUBJECT_ACCURACY = 0.92
+MIN_COUNTS_ACCURACY = 0.94
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def _score(predictions: dict[str, list[dict]], stems: set[str] | None = None) ->
 
 
 def test_every_gold_document_is_present():
-    assert len(GOLD) >= 8
+    assert len(GOLD) >= 18
     for g in GOLD:
         assert (HELDOUT / g["doc"]).exists(), g["doc"]
 
@@ -75,6 +77,7 @@ def test_subject_and_counts_floor(predictions):
 @pytest.mark.parametrize("stems", [
     pytest.param({"h01", "h03", "h05", "h07"}, id="tuning-half"),
     pytest.param({"h02", "h04", "h06", "h08"}, id="check-half"),
+    pytest.param({"h09", "h10", "h11", "h12", "h13", "h14", "h15", "h16", "h17", "h18"}, id="later-pairs"),
 ])
 def test_each_half_keeps_its_floor(predictions, stems):
     assert _score(predictions, stems)["findings"]["f1"] >= MIN_F1 - 0.03

@@ -4,9 +4,9 @@
     .venv/bin/python tests/data/heldout/build.py           # build and verify
     .venv/bin/python tests/data/heldout/build.py --check   # verify the committed .docx only
 
-The eight documents in src/ are invented for a generalisation check of the extraction rules:
-their styles and wording deliberately differ from the devset and the bundled samples, and the
-rules were never tuned on h02, h04, h06 and h08 (see README.md).
+The documents in src/ are invented for a generalisation check of the extraction rules: their
+styles and wording deliberately differ from the devset and the bundled samples. README.md says
+which were used for tuning and when, and gives the figures measured before each was looked at.
 
 Source format: UTF-8, one paragraph per line; a run of lines starting with "|" is one table
 (cells separated by "|"), rendered as a real Word table. Layout is plain 公文-like: centred bold
