@@ -10,16 +10,19 @@ from sqlmodel import func, select
 
 from models.db import session_scope
 from models.tables import AuditEvent, Document, Intake, Task
-from tests.conftest import DEVSET, REPORT_PARAGRAPHS, make_docx
+from tests.conftest import REPORT_PARAGRAPHS, SAMPLES, make_docx
 
 pytestmark = pytest.mark.slow
 
 
 def _one_page_scan(out):
-    """The first page of a scanned report from the dev set: no text layer, only an image."""
+    """The first page of a bundled sample report as a scan: no text layer, only an image."""
     import pypdfium2
 
-    src = pypdfium2.PdfDocument(str(DEVSET / "dev02-scan.pdf"))
+    from tests.fixtures.docs import image_only_pdf
+
+    scan = image_only_pdf(SAMPLES / "县局巡察反馈意见.pdf", out.with_name("scan-all.pdf"))
+    src = pypdfium2.PdfDocument(str(scan))
     new = pypdfium2.PdfDocument.new()
     new.import_pages(src, [0])
     new.save(str(out))
