@@ -291,6 +291,32 @@ def tasks_withdraw(task_id: int, by: str = BY, reason: str = typer.Option(..., "
     _task_action(task_id, lambda s, t: ledger.withdraw(s, t, by, reason))
 
 
+@app.command()
+def reextract(all_docs: bool = typer.Option(False, "--all", help="全部文件，而不仅是规则更新后未处理的")) -> None:
+    """用当前规则重新识别已导入文件中的问题（保留审核人员的修改）。"""
+    from sqlmodel import select
+
+    from extractors.pipeline import default_rules
+    from models.db import session_scope
+    from models.reextract import reextract_document, stale_ids
+    from models.tables import Document
+
+    settings = get_settings()
+    _setup(settings)
+    rules = default_rules()
+    if all_docs:
+        with session_scope(settings.database_url) as s:
+            ids = list(s.exec(select(Document.id).where(Document.status.in_(("ingested", "warning")))).all())
+    else:
+        ids = stale_ids(settings, rules)
+    total = {"new": 0, "kept": 0, "vanished": 0}
+    for doc_id in ids:
+        for k, v in reextract_document(settings, doc_id, rules).items():
+            total[k] += v
+    console.print(f"规则版本 {rules.version}：重新识别文件 {len(ids)} 个，新增问题 {total['new']} 条，"
+                  f"保留 {total['kept']} 条，不再识别（已标记，未删除）{total['vanished']} 条。")
+
+
 def demo_files() -> list[Path]:
     """The sample reports the demo ingests, as listed in samples/demo.txt."""
     lines = (SAMPLES / "demo.txt").read_text(encoding="utf-8").splitlines()

@@ -38,6 +38,21 @@ def retry_task() -> list[dict]:
     return rows
 
 
+@task(name="reextract-stale", cache_policy=NO_CACHE, persist_result=False)
+def reextract_task() -> dict:
+    """Documents extracted with an older rule set get the current rules (corrections kept)."""
+    from extractors.pipeline import default_rules
+    from models.reextract import reextract_document, stale_ids
+
+    settings, rules = get_settings(), default_rules()
+    total = {"documents": 0, "new": 0, "kept": 0, "vanished": 0}
+    for doc_id in stale_ids(settings, rules):
+        total["documents"] += 1
+        for k, v in reextract_document(settings, doc_id, rules).items():
+            total[k] += v
+    return total
+
+
 @task(name="mark-overdue", cache_policy=NO_CACHE, persist_result=False)
 def overdue_task(today: str) -> dict:
     with session_scope(get_settings().database_url) as s:
@@ -82,7 +97,7 @@ def report_flow(today: str | None = None) -> dict:
 
 @flow(name="nightly", persist_result=False)
 def nightly_flow(today: str | None = None, min_age: float = 60.0) -> dict:
-    """Inbox → retry transient failures → mark overdue tasks → digest."""
+    """Inbox → retry transient failures → new rules over old documents → mark overdue → digest."""
     logger = get_run_logger()
     today = today or ledger_today()
     settings = get_settings()
@@ -92,6 +107,7 @@ def nightly_flow(today: str | None = None, min_age: float = 60.0) -> dict:
         ("ingested", lambda: ingest_flow(settled_entries(settings.inbox, min_age), source="nightly",
                                          move=True)),
         ("retried", retry_task),
+        ("reextracted", reextract_task),
         ("overdue", lambda: overdue_task(today)),
         ("reports", lambda: report_flow(today)),
     )
