@@ -44,7 +44,8 @@ def normalise(text: str) -> str:
 SENT_END = "。！？"
 _ENUM = re.compile(
     r"^\s*(?:[（(]?[一二三四五六七八九十]{1,3}[）)、．.]|[（(]\d{1,2}[）)]|\d{1,2}[、．.](?!\d)|\d{1,2}[）)]|[①-⑳]"
-    r"|[一二三四五六七八九十]是|第[一二三四五六七八九十]{1,3}[，、]?)\s*")
+    r"|[一二三四五六七八九十]是|第[一二三四五六七八九十]{1,3}[，、]?|其[一二三四五六七八九十][，、]"
+    r"|[▲△●■◆◇★☆•])\s*")  # bullets mark items too
 _INNER_ENUM = re.compile(r"(?<=[，；：。])[一二三四五六七八九十]是")
 _LEAD_PART = re.compile(
     r"^(?:同时|此外|另外|其中|但|但是|而且|并且|另|还有|经查|经查实|具体(?:表现)?(?:为|是)|主要(?:表现)?(?:为|是|有)"
@@ -107,9 +108,12 @@ def _sentences(norm: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if norm[s:e].strip()]
 
 
+_RATIO = re.compile(r"\d：\d")  # 1:520 or 10:30 is a ratio or a time, not a colon before a list
+
+
 def _items(norm: str, s: int, e: int) -> list[tuple[int, int]]:
     """Split a sentence at ；, at a colon (lead-in : list) and before inner 一是/二是 markers."""
-    cuts = [i for i in range(s, e) if norm[i] in "；："]
+    cuts = [i for i in range(s, e) if norm[i] == "；" or (norm[i] == "：" and not _RATIO.match(norm, i - 1))]
     cuts += [m.start() - 1 for m in _INNER_ENUM.finditer(norm, s, e)]
     cuts = sorted(set(c for c in cuts if s <= c < e))
     out, start = [], s

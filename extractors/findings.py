@@ -67,8 +67,12 @@ def _section_text(block) -> str:
 
 
 def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
-          tokens: Tokens | None = None, threshold: float = THRESHOLD) -> Judgement:
-    """Weigh the problem rules and check every veto for one clause (all normalised text)."""
+          tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
+    """Weigh the problem rules and check every veto for one clause (all normalised text).
+
+    `listed`: the clause is an item of a list of problems, which states a problem by its place.
+    There a modal word (要, 必须) that only turns up after the head clause belongs to the
+    description (…不在岗，群众找人要打电话), not to a requirement; one in the head still vetoes."""
     tokens = tokens or Tokens(text, rules)
     cands = rules.keyword_candidates(text)
     head = head_end(text)
@@ -91,7 +95,7 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
                 first[w] = min(first.get(w, s0), s0)
             heavy = sum(2.0 if s0 < head else 1.0 for s0 in first.values())
             cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight * heavy
-    if score > 0:  # the section only sharpens category and ranking, never makes a finding
+    if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
         for r in rules.rules:
             if r.kind == "context" and r.scope == "section" and r.matches(section):
                 hits.append(RuleHit(r.id, r.kind, section, r.weight))
@@ -107,6 +111,9 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
             continue
         target = {"clause": text, "sentence": sentence, "section": section, "kind": kind}[r.scope]
         found = r.matches(target, tokens if r.scope == "clause" else None)
+        if found and listed and r.klass == "requirement" and r.scope == "clause" and head < len(text):
+            if all(s0 > head for s0, _, _ in found):
+                found = []
         hit = RuleHit(r.id, "veto", found[0][2] if found else "", r.weight)
         checked.append(hit)
         if found:
@@ -260,6 +267,87 @@ def _sentence_heading(doc: Document, bi: int) -> bool:
     return not (parent and len(text) <= 36 and not any(ch in text for ch in "，；"))
 
 
+_ZONE_TITLE_MAX = 24  # a title that announces problems is a short phrase, not a finding
+
+
+def _problem_zone(doc: Document, rules: RuleSet) -> set[int]:
+    """Blocks that sit under a title announcing the problems found (二、存在的主要问题,
+    审计发现的问题, a bare 发现的问题 line, 问题清单：). Inside such a part, the items of a numbered
+    list state problems by their place, whatever their words. The part ends at the next title
+    that does not announce problems (三、整改意见, a bare 其他情况 line)."""
+    rule = rules.get("context.title.problems")
+
+    def announces(text: str) -> bool:
+        t = normalise(text).strip().rstrip("：")
+        return 0 < len(t) <= _ZONE_TITLE_MAX and bool(rule.matches(t))
+
+    zone: set[int] = set()
+    state = False
+    for i, b in enumerate(doc.blocks):
+        t = normalise(b.text).strip()
+        if b.kind == BlockKind.HEADING and not _sentence_heading(doc, i):
+            state = False  # a titled part: its own heading (in b.section) decides
+        elif b.kind == BlockKind.PARAGRAPH and not numbered(b.text) and (
+                _bare(b) or (t.endswith("：") and len(t) <= 40)):
+            state = announces(t)  # an untitled line opens (or closes) a part
+        titled = any(announces(e) for e in b.section)
+        if state or titled:
+            zone.add(i)
+    return zone
+
+
+_LINE_MAX = 60  # a one-sentence line of a list, not a paragraph of prose
+
+
+def _list_lines(doc: Document, zone: set[int], rules: RuleSet) -> set[int]:
+    """Unnumbered lines that form a list right under a title announcing problems: a run of
+    short paragraphs of one sentence each (食堂账目未公示。 / 车辆登记不全。). Like numbered
+    items, each states a problem by its place. A longer paragraph or a title ends the run."""
+    rule = rules.get("context.title.problems")
+    out: set[int] = set()
+    run = False
+    for i, b in enumerate(doc.blocks):
+        t = normalise(b.text).strip()
+        body = t[:-1] if t else ""
+        one_line = (i in zone and b.kind == BlockKind.PARAGRAPH and 8 <= len(t) <= _LINE_MAX
+                    and t[-1] in "。；" and not any(ch in body for ch in "。；！？："))
+        if run and one_line:
+            out.add(i)
+            continue
+        title = (b.kind == BlockKind.HEADING and not _sentence_heading(doc, i)) or (
+            b.kind == BlockKind.PARAGRAPH and (_bare(b) or t.endswith("：")) and len(t) <= 40)
+        run = title and bool(rule.matches(t.rstrip("：")))
+    return out
+
+
+def _under_problem_title(doc: Document, bi: int, rules: RuleSet) -> bool:
+    """Is block bi a body paragraph whose nearest title heading states a problem of its own
+    (a bare phrase such as 资金安全管理存在隐患, not a topic such as 财务管理方面)?"""
+    block = doc.blocks[bi]
+    if block.kind != BlockKind.PARAGRAPH or not block.section or _bare(block):
+        return False  # a bare line (a signature, a date) is no body paragraph
+    k = bi - 1  # the heading must be the block right above, or above earlier paragraphs under it
+    while k >= 0 and doc.blocks[k].kind == BlockKind.PARAGRAPH and doc.blocks[k].section == block.section:
+        k -= 1
+    if k < 0 or doc.blocks[k].kind != BlockKind.HEADING or _sentence_heading(doc, k):
+        return False
+    title = normalise(doc.blocks[k].text).strip()
+    if normalise(block.section[-1]).strip() != title:
+        return False
+    m = _ENUM_TITLE.match(title)
+    phrase = title[m.end():] if m else title
+    if not phrase or len(phrase) > _ZONE_TITLE_MAX or any(ch in phrase for ch in "，。；："):
+        return False
+    j = judge(phrase, phrase, "", "feedback", rules)
+    return j.score >= THRESHOLD and not j.vetoes
+
+
+# under a problem title a clause still needs a hint of a fault (a negation, 存在, 较多, 长期 …):
+# a sentence reporting what was done (开展检查6次, 逐一发言) does not spell the problem out
+_FAULT_HINT = re.compile(r"[不未没无缺差弱偏违漏乱滞缓虚假难仍]|问题|存在|较多|过多|偏多|较少|过少|经常|长期|多次|频繁|反复")
+_ENUM_TITLE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、．]|[（(]\d+[）)])")
+
+
 def _split_actors(c: Clause, section: str, kind: str, rules: RuleSet) -> list[tuple[int, int]]:
     """Split a clause before a comma part that opens with a newly named official, when every
     piece states a problem of its own (…管理混乱，副所长钱某某违规报销 is two findings)."""
@@ -314,6 +402,8 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
     announced = False  # a paragraph like 存在的主要问题： opens a list under a neutral heading
     titles = _unmarked_titles(doc)
     columns = _problem_columns(doc)
+    zone = _problem_zone(doc, rules) if kind != "speech" else set()
+    lines = _list_lines(doc, zone, rules)
     for bi, block in enumerate(doc.blocks):
         column = columns.get(bi)
         if column == -1:
@@ -331,7 +421,15 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
         owner = _member_label(block.text, rules) if block.kind != BlockKind.TABLE_ROW else None
         turn = _announced_at(block.text)
         bnorm = normalise(block.text)
-        for c in split_block(bi, block.text, block.kind == BlockKind.TABLE_ROW, noise):
+        clauses = split_block(bi, block.text, block.kind == BlockKind.TABLE_ROW, noise)
+        # an item of a list of problems: its own clauses state problems; after a headline
+        # (存货管理方面。…) every clause does, after a concrete first sentence the rest is detail
+        item_block = bi in zone and (numbered(block.text) or bi in lines)
+        headed = item_block and any(c.headline for c in clauses)
+        # a paragraph right under a title that itself states a problem (（三）班子作用发挥不够)
+        # spells that problem out: its clauses are findings, whatever their words
+        under_problem = kind not in ("speech", "news") and _under_problem_title(doc, bi, rules)
+        for c in clauses:
             if c.headline:
                 continue
             in_problem_cell = column is not None and _column_of(bnorm, c.start) == column
@@ -343,12 +441,16 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
                       for p in _split_list(normalise(block.text), s0, e0, c.sentence, section, kind, rules)]
             for s, e in pieces:
                 norm = normalise(block.text[s:e])
-                # an item of a numbered list in a feedback report states a problem by its place,
-                # whatever its words (vetoes still apply: requirements, praise, advice sections)
-                listed = (c.numbered and kind == "feedback" and len(norm) >= 8
-                          and not _NAME_LABEL.search(norm))  # （二）副局长陈某。 is a label
+                # an item of a list of problems states a problem by its place, whatever its
+                # words: a numbered item in a feedback report, or under a title or lead-in that
+                # announces problems in any report but a speech (vetoes still apply)
+                own_item = c.numbered or bi in lines
+                item = ((own_item and (kind == "feedback" or bi in zone or 0 <= turn <= c.start))
+                        or (item_block and headed))
+                listed = ((item or (under_problem and _FAULT_HINT.search(norm)))
+                          and len(norm) >= 8 and not _NAME_LABEL.search(norm))  # （二）副局长陈某。 is a label
                 need = 0.0 if (in_problem_cell and len(norm) >= 6) or listed else THRESHOLD
-                j = judge(norm, c.sentence, section, kind, rules, threshold=need)
+                j = judge(norm, c.sentence, section, kind, rules, threshold=need, listed=listed and item)
                 if j.score < need:
                     continue
                 draft = _draft(doc, bi, s, e, j, rules, owner=owner)

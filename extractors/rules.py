@@ -62,6 +62,7 @@ class RuleSpec(BaseModel):
     phrase_end: bool = False
     only_kinds: list[str] = Field(default_factory=list)  # apply only to these document kinds
     not_after: list[str] = Field(default_factory=list)  # a keyword right after these does not fire
+    not_before: list[str] = Field(default_factory=list)  # a keyword right before these does not fire
     class_: str | None = Field(default=None, alias="class")
     examples: Examples
 
@@ -121,6 +122,7 @@ class Rule:
     owner: "RuleSet | None" = field(default=None, repr=False)
     only_kinds: tuple[str, ...] = ()
     not_after: tuple[str, ...] = ()
+    not_before: tuple[str, ...] = ()
 
     def matches(self, text: str, tokens: "Tokens | None" = None) -> list[tuple[int, int, str]]:
         """Spans (start, end, matched text) where this rule fires in normalised `text`."""
@@ -137,6 +139,8 @@ class Rule:
             for start in _find_all(text, w):
                 end = start + len(w)
                 if self.not_after and text[:start].endswith(self.not_after):
+                    continue
+                if self.not_before and text.startswith(self.not_before, end):
                     continue
                 if check(start, end) and (not self.phrase_end or phrase_closes(text, end)):
                     out.append((start, end, w))
@@ -320,7 +324,8 @@ def load_rules(directory: Path | None = None) -> RuleSet:
             rs.rules.append(Rule(spec.id, spec.kind, spec.role, spec.weight, spec.scope, spec.category,
                                  spec.class_, words, rx, spec.phrase_end, spec.examples.positive,
                                  spec.examples.negative, rs, tuple(spec.only_kinds),
-                                 tuple(normalise(w) for w in spec.not_after)))
+                                 tuple(normalise(w) for w in spec.not_after),
+                                 tuple(normalise(w) for w in spec.not_before)))
         for raw in data.get("counts", []):
             spec = CountSpec.model_validate(raw)
             pats = [_compile(p.replace("{N}", _NUM), vocab, f"{f.name}:{spec.key}") for p in spec.patterns]

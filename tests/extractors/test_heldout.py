@@ -21,10 +21,11 @@ HELDOUT = Path(__file__).resolve().parents[1] / "data" / "heldout"
 GOLD = [json.loads(line) for line in (HELDOUT / "gold.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()]
 
-# Measured when set (18 documents, h01-h18): findings P 1.0 R 1.0 F1 1.0, negatives wrongly
-# extracted 0 of 83, subject accuracy 0.96, counts 35 of 35. Every document has been looked at
-# while improving the rules, so these floors guard against regressions; they are not an
-# estimate for unseen reports (README.md gives the blind figures, 0.64-0.91).
+# Measured when set (28 documents, h01-h28): findings P 0.995 R 0.995 F1 0.995, negatives
+# wrongly extracted 0 of 111, subject accuracy 0.97, counts 51 of 51 (h01-h18 alone: 1.0).
+# Every document has been looked at while improving the rules, so these floors guard against
+# regressions; they are not an estimate for unseen reports (README.md gives the blind figures:
+# 0.50-0.88 for the pairs written in the second round).
 MIN_F1 = 0.96
 MIN_PRECISION = 0.95
 MIN_RECALL = 0.95
@@ -50,7 +51,7 @@ def _score(predictions: dict[str, list[dict]], stems: set[str] | None = None) ->
 
 
 def test_every_gold_document_is_present():
-    assert len(GOLD) >= 18
+    assert len(GOLD) >= 28
     for g in GOLD:
         assert (HELDOUT / g["doc"]).exists(), g["doc"]
 
@@ -78,6 +79,7 @@ def test_subject_and_counts_floor(predictions):
     pytest.param({"h01", "h03", "h05", "h07"}, id="tuning-half"),
     pytest.param({"h02", "h04", "h06", "h08"}, id="check-half"),
     pytest.param({"h09", "h10", "h11", "h12", "h13", "h14", "h15", "h16", "h17", "h18"}, id="later-pairs"),
+    pytest.param({"h19", "h20", "h21", "h22", "h23", "h24", "h25", "h26", "h27", "h28"}, id="round-two"),
 ])
 def test_each_half_keeps_its_floor(predictions, stems):
     assert _score(predictions, stems)["findings"]["f1"] >= MIN_F1 - 0.03
