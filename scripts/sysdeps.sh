@@ -8,7 +8,6 @@ command -v tesseract >/dev/null 2>&1 || need="$need tesseract-ocr tesseract-ocr-
 command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null | grep -q chi_sim && need="$need tesseract-ocr-chi-sim"
 command -v soffice >/dev/null 2>&1 || need="$need libreoffice-writer-nogui"
 command -v pdftotext >/dev/null 2>&1 || need="$need poppler-utils"
-command -v chromium >/dev/null 2>&1 || need="$need chromium chromium-driver"
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need="$need fonts-noto-cjk"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
