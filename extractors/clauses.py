@@ -47,6 +47,8 @@ _ENUM = re.compile(
     r"|[一二三四五六七八九十]是|第[一二三四五六七八九十]{1,3}[，、]?|其[一二三四五六七八九十][，、]"
     r"|[▲△●■◆◇★☆•])\s*")  # bullets mark items too
 _INNER_ENUM = re.compile(r"(?<=[，；：。])[一二三四五六七八九十]是")
+# a run-on paragraph chains problems with ，同时， / ，此外， / ，另外，: each starts a new item
+_TRANSITION = re.compile(r"(?<=，)(?:同时|此外|另外|与此同时|除此之外)(?=，)")
 _LEAD_PART = re.compile(
     r"^(?:同时|此外|另外|其中|但|但是|而且|并且|另|还有|经查|经查实|具体(?:表现)?(?:为|是)|主要(?:表现)?(?:为|是|有)"
     r"|突出表现(?:为|在)|[^，。；]{0,14}(?:指出|通报|发现|反映)|(?:巡[察视]|检查|督查|调研|谈话)(?:中|期间)"
@@ -115,6 +117,7 @@ def _items(norm: str, s: int, e: int) -> list[tuple[int, int]]:
     """Split a sentence at ；, at a colon (lead-in : list) and before inner 一是/二是 markers."""
     cuts = [i for i in range(s, e) if norm[i] == "；" or (norm[i] == "：" and not _RATIO.match(norm, i - 1))]
     cuts += [m.start() - 1 for m in _INNER_ENUM.finditer(norm, s, e)]
+    cuts += [m.start() - 1 for m in _TRANSITION.finditer(norm, s, e)]
     cuts = sorted(set(c for c in cuts if s <= c < e))
     out, start = [], s
     for c in cuts:

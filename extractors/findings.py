@@ -177,10 +177,48 @@ def _member_label(text: str, rules: RuleSet) -> Subject | None:
     if not m:
         return None
     label = text[:m.end() - 1]
+    critic = _CRITIC_LABEL.match(normalise(label))  # 班子成员对副局长孙某：… is criticism of that official
+    if critic:
+        label = label[critic.start("who"):critic.end("who")]
+    return _label_owner(label, rules)
+
+
+_HEADING_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、．]|[（(]\d+[）)])")
+_CRITIC_LABEL = re.compile(r"^[^，。；：]{0,12}?对(?P<who>[^，。；：]{2,20}?)(?:提出了?|进行了?)(?:批评|批评意见|意见)$")
+
+
+def _label_owner(label: str, rules: RuleSet) -> Subject | None:
+    """The official a label names, if the label is just a post and masked name (副局长吴某某)."""
     subj = detect_subject(label, normalise(label), "other", rules)
     if subj.subject != "individual" or not subj.person or not label.rstrip().endswith(subj.person):
         return None
     return subj
+
+
+def _member_heading(block, rules: RuleSet) -> Subject | None:
+    """A part headed by one official's post and masked name only (（二）某乡党委书记罗某某):
+    the assessment under it, praise and problems alike, is about that official."""
+    if not block.section or block.kind == BlockKind.TABLE_ROW:
+        return None
+    label = _HEADING_MARK.sub("", block.section[-1].strip()).strip().rstrip("：:")
+    if not label or len(label) > 30:
+        return None
+    return _label_owner(label, rules)
+
+
+def _author(doc: Document, rules: RuleSet) -> Subject | None:
+    """The official whose own self-check the document is: a personal title (个人对照检查材料)
+    and, in the next lines, a byline of one post and masked name."""
+    texts = [b.text.strip() for b in doc.blocks[:4] if b.text.strip()]
+    if not texts or not any(r.matches(normalise(texts[0])) for r in rules.by_role("personal_title")):
+        return None
+    for t in texts[1:]:
+        line = re.sub(r"\s+", "", t)
+        if len(line) <= 30 and line[-1:] not in "。；：":
+            who = _label_owner(line, rules)
+            if who:
+                return who
+    return None
 
 
 def _announced_at(text: str) -> int:
@@ -212,6 +250,25 @@ def _problem_columns(doc: Document) -> dict[int, int]:
             continue
         if col >= 0:
             out[i] = col
+    return out
+
+
+def _referral_rows(doc: Document, rules: RuleSet) -> set[int]:
+    """Table rows whose 移交去向-type column names a discipline body (县纪委监委): the row
+    describes a clue handed over for discipline review, so its problem is serious."""
+    header, body = rules.get("context.table.referral"), rules.get("context.table.discipline_body")
+    out: set[int] = set()
+    col = None
+    for i, b in enumerate(doc.blocks):
+        if b.kind != BlockKind.TABLE_ROW:
+            col = None
+            continue
+        cells = [c.strip() for c in normalise(b.text).split("｜")]
+        if col is None:
+            col = next((k for k, c in enumerate(cells) if header.matches(c)), -1)
+            continue
+        if 0 <= col < len(cells) and body.matches(cells[col]):
+            out.add(i)
     return out
 
 
@@ -344,6 +401,24 @@ def _under_problem_title(doc: Document, bi: int, rules: RuleSet) -> bool:
 
 # under a problem title a clause still needs a hint of a fault (a negation, 存在, 较多, 长期 …):
 # a sentence reporting what was done (开展检查6次, 逐一发言) does not spell the problem out
+_EARLIER = "veto.earlier_finding"
+_LAST_TURN = re.compile(r"，(?:但是|但|然而|不过)(?=[^，。；]{6,})")
+
+
+def _background_end(norm: str, j: Judgement, rules: RuleSet) -> int:
+    """Where the judged part starts when a vetoed clause only opens with background: after the
+    first comma of an earlier round's finding, or after the last turn (，但…) of a clause vetoed
+    as praise or a cleared matter; 0 when the veto stands for the whole clause."""
+    if not j.vetoes:
+        return 0
+    if all(v.rule_id == _EARLIER for v in j.vetoes):
+        cut = norm.find("，")
+        return cut + 1 if 0 < cut < len(norm) - 5 else 0
+    if all(rules.get(v.rule_id).klass in ("praise", "negation") for v in j.vetoes):
+        turns = list(_LAST_TURN.finditer(norm))
+        if turns:
+            return turns[-1].start() + 1
+    return 0
 _FAULT_HINT = re.compile(r"[不未没无缺差弱偏违漏乱滞缓虚假难仍]|问题|存在|较多|过多|偏多|较少|过少|经常|长期|多次|频繁|反复")
 _ENUM_TITLE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、．]|[（(]\d+[）)])")
 
@@ -402,6 +477,8 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
     announced = False  # a paragraph like 存在的主要问题： opens a list under a neutral heading
     titles = _unmarked_titles(doc)
     columns = _problem_columns(doc)
+    referred = _referral_rows(doc, rules)
+    author = _author(doc, rules)
     zone = _problem_zone(doc, rules) if kind != "speech" else set()
     lines = _list_lines(doc, zone, rules)
     for bi, block in enumerate(doc.blocks):
@@ -418,7 +495,8 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
             section = "（问题）"
         elif _announces_problems(block.text, rules):
             announced = True
-        owner = _member_label(block.text, rules) if block.kind != BlockKind.TABLE_ROW else None
+        owner = ((_member_label(block.text, rules) if block.kind != BlockKind.TABLE_ROW else None)
+                 or _member_heading(block, rules) or author)
         turn = _announced_at(block.text)
         bnorm = normalise(block.text)
         clauses = split_block(bi, block.text, block.kind == BlockKind.TABLE_ROW, noise)
@@ -451,8 +529,18 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
                           and len(norm) >= 8 and not _NAME_LABEL.search(norm))  # （二）副局长陈某。 is a label
                 need = 0.0 if (in_problem_cell and len(norm) >= 6) or listed else THRESHOLD
                 j = judge(norm, c.sentence, section, kind, rules, threshold=need, listed=listed and item)
+                cut = _background_end(norm, j, rules)
+                if cut > 0:
+                    # 2023年巡察指出…，该站只… / 能够遵守…，没有…，但对…做得不够: the part before is
+                    # background or praise, the rest is judged alone
+                    s += cut
+                    norm = norm[cut:]
+                    j = judge(norm, c.sentence, section, kind, rules, threshold=need, listed=listed and item)
                 if j.score < need:
                     continue
                 draft = _draft(doc, bi, s, e, j, rules, owner=owner)
+                if bi in referred and draft.severity != "serious":
+                    draft.severity = "serious"
+                    draft.hits.append(RuleHit("context.table.discipline_body", "context", "移交纪检监察机关", 1.0))
                 (rejected if j.vetoes else findings).append(draft)
     return Extraction(findings=findings, counts=counts, rules_version=rules.version, rejected=rejected)

@@ -128,3 +128,75 @@ def test_problems_under_a_title_of_fixed_problems_are_not_findings():
     got = quotes(doc_of(para("某局关于巡察整改的自查报告"), head("一、已完成整改的问题", sec),
                         para("例如，反馈指出的仓库账实不符问题，已重新盘点入账。", sec), kind="other"))
     assert got == []
+
+
+def findings_of(doc: Document):
+    return {f.quote: f for f in extract(doc, RULES).findings}
+
+
+def test_a_heading_naming_one_official_makes_the_part_about_that_official():
+    sec = ("二、点评意见", "（一）桥头镇党委书记邱某某")
+    got = findings_of(doc_of(head("（一）桥头镇党委书记邱某某", sec),
+                             para("点评：联系群众较多。不足是对村级党组织的督导不够，全年只开过一次支部书记例会。", sec)))
+    f = next(f for q, f in got.items() if "督导不够" in q)
+    assert f.subject == "individual" and f.person == "邱某某"
+
+
+def test_a_heading_with_a_topic_is_not_an_owner():
+    sec = ("二、存在的问题", "（一）班子建设方面")
+    got = findings_of(doc_of(head("（一）班子建设方面", sec),
+                             para("党委会议事规则多年未修订，重大事项会前不酝酿。", sec), kind="feedback"))
+    assert all(f.subject != "individual" for f in got.values())
+
+
+def test_criticism_of_a_named_official_after_a_colon_label():
+    got = findings_of(doc_of(para("班子成员对副主任柯某某提出批评：分管的窗口排队时间长，群众投诉处理不及时。")))
+    assert any(f.person == "柯某某" for f in got.values())
+
+
+def test_a_row_referred_to_the_discipline_body_is_serious():
+    rows = ["序号｜涉及对象｜主要问题｜移交去向",
+            "1｜某站｜站里的维修费有两笔无发票报销，共计一万二千元｜县纪委监委",
+            "2｜某股｜股里的档案借阅无登记，三份人事档案去向不明｜县委组织部"]
+    doc = doc_of(para("线索移交情况汇总"), *[Block(text=r, kind=BlockKind.TABLE_ROW) for r in rows])
+    got = findings_of(doc)
+    sev = {("维修费" in q): f.severity for q, f in got.items()}
+    assert sev.get(True) == "serious"
+    assert sev.get(False) != "serious"
+
+
+def test_a_quoted_claim_of_being_fixed_stays_in_the_finding():
+    got = quotes(doc_of(para("某社区对物业收费问题只发了一个通知，没有入户核实，上报材料却称“已全部整改到位”。"),
+                        kind="news"))
+    assert any("却称" in q and "没有入户核实" in q for q in got)
+
+
+def test_the_earlier_finding_a_bulletin_repeats_is_not_extracted():
+    got = quotes(doc_of(para("2023年县委巡察指出该站票据管理混乱，该站只补登了台账，未追查遗失票据。"), kind="news"))
+    assert not any(q.startswith("2023年") for q in got)
+    assert any("未追查遗失票据" in q for q in got)
+
+
+def test_a_tip_off_received_and_passed_on_is_not_a_finding():
+    got = quotes(doc_of(para("收到群众反映某所收费员私收停车费的问题线索，已转县纪委监委处理。"), kind="other"))
+    assert got == []
+
+
+def test_a_personal_self_check_is_about_its_author():
+    got = findings_of(doc_of(para("专题民主生活会个人对照检查材料"), para("县林业局副局长 祁某某"),
+                             para("在工作作风上，我到护林站走访的次数偏少，全年只去过一个站。")))
+    assert got and all(f.subject == "individual" and f.person == "祁某某" for f in got.values())
+
+
+def test_a_run_on_paragraph_splits_at_its_transitions():
+    got = quotes(doc_of(para("该中心的车辆登记簿填写不全，同时，加油卡管理不规范，此外，维修费用没有经过比价。"),
+                        kind="feedback"))
+    assert "车辆登记簿填写不全" in " ".join(got) and not any("加油卡" in q and "登记簿" in q for q in got)
+    assert any(q.startswith("加油卡") for q in got)
+    assert any(q.startswith("维修费用") for q in got)
+
+
+def test_praise_before_a_turn_leaves_the_shortfall_after_it():
+    got = quotes(doc_of(para("在廉洁方面，本人能够遵守各项规定，没有违规接受宴请，但对科室的财务审核过问不够。"),
+                        kind="other"))
+    assert any("财务审核过问不够" in q and "能够" not in q for q in got)
