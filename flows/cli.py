@@ -76,9 +76,10 @@ def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> li
 
 def print_outcomes(outcomes: list) -> None:
     table = Table(title="导入结果", show_lines=False)
-    for col in ("文件", "结果", "问题数", "说明"):
-        table.add_column(col)
-    for o in outcomes:
+    for col in ("文件", "结果", "问题数"):
+        table.add_column(col, overflow="fold")
+    table.add_column("说明", overflow="fold", ratio=1)  # the whole sentence for staff, never cut
+    for o in sorted(outcomes, key=lambda o: o.name):
         note = o.message if o.status != "ingested" else ""
         if o.unchanged:
             note = (note + " " if note else "") + "（此前已处理，无变化）"
@@ -96,8 +97,9 @@ def ingest(paths: list[Path] = typer.Argument(..., help="文件或文件夹")) -
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for p in missing:
         console.print(f"[red]找不到文件或文件夹：{p}[/red]")
-    outcomes = run_ingest([p for p in paths if p not in missing])
-    print_outcomes(outcomes)
+    present = [p for p in paths if p not in missing]
+    if present:
+        print_outcomes(run_ingest(present))
     if missing:
         raise typer.Exit(1)
 
