@@ -25,6 +25,8 @@ _GENERAL_MEETING = re.compile(
     r"(?:推进会|部署会|动员会|座谈会|培训班|工作会|会议)(?:召开|举行|上的|$)")
 # a press item's own lines: a dateline, a byline, a source or publishing-time line
 _PRESS_LINE = re.compile(r"^(?:本报讯|本网讯|[（(]?记者|通讯员|来源[：:]|发布时间|发布日期|责任编辑|编辑[：:])")
+# a document's own title names its genre (关于…的报告/通报/意见, …清单, …台账); a press headline does not
+_DOCUMENT_TITLE = re.compile(r"关于|报告|通报|公告|公示|意见|方案|清单|台账|讲话|决定|通知|纪要|材料")
 
 
 @dataclass
@@ -72,14 +74,17 @@ def decide_kind(doc: Document, rules: RuleSet) -> KindDecision:
     kind, cues = "other", []
     if doc.meta.kind and doc.meta.kind != "other":
         kind = doc.meta.kind
-        cues.append(f"标题“{title[:30]}”（读取时判定）")
+        cues.append(f"标题“{title[:24]}{'…' if len(title) > 24 else ''}”")
     else:
         found = _by_rules(["".join(lines[:5])], rules, {k for k, _, _ in rules.kinds})
         if found:
             kind = found[0]
             cues.append(f"开头含“{found[1]}”")
-    press = [t for t in lines if _PRESS_LINE.match(t)]
-    if kind == "other" and press:
+    press = [t for t in lines[1:4] if _PRESS_LINE.match(t)]
+    if press and (kind == "other" or (kind != "news" and not _DOCUMENT_TITLE.search(title))):
+        # a source or byline line under a headline: press coverage, whatever words the headline uses
+        if kind != "other":
+            cues.append(f"标题不是公文标题（非{KIND_LABEL.get(kind, kind)}）")
         kind = "news"
         cues.append(f"报道格式（“{press[0][:12]}”）")
     if kind != "feedback" and any(_GENERAL_MEETING.search(t) for t in lines[:2]):

@@ -13,7 +13,7 @@ stopped are kept on the extraction as `rejected` for the same reason.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from extractors.clauses import Clause, head_end, normalise, numbered, split_block
 from extractors.counts import extract_counts
@@ -39,6 +39,12 @@ class Judgement:
     hits: list[RuleHit]
     vetoes: list[RuleHit]  # vetoes that fired
     checked: list[RuleHit]  # every veto considered
+    cat_words: dict[str, list[str]] = field(default_factory=dict)  # category -> the words that voted for it
+
+    def category_note(self) -> str:
+        """Why the category: the problem's own words first, the section heading only without them."""
+        words = self.cat_words.get(self.category, [])
+        return f"（依据：{'、'.join(words[:4])}）" if words else "（无主题词，按工作不力归类）"
 
 
 def document_kind(doc: Document, rules: RuleSet) -> str:
@@ -62,6 +68,7 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     head = head_end(text)
     hits: list[RuleHit] = []
     cat_score: dict[str, float] = {}
+    cat_words: dict[str, list[str]] = {}
     score = 0.0
     for r in rules.rules:
         if r.role not in ("problem", "category") or (r.regex is None and r.id not in cands):
@@ -79,17 +86,19 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
                 first[w] = min(first.get(w, s0), s0)
             heavy = sum(2.0 if s0 < head else 1.0 for s0 in first.values())
             cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight * heavy
+            cat_words.setdefault(r.category, []).extend(w for w in words if w not in cat_words[r.category])
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
         for r in rules.rules:
             if r.kind == "context" and r.scope == "section" and r.matches(section):
                 hits.append(RuleHit(r.id, r.kind, section, r.weight))
                 if r.category:
                     cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight
+                    cat_words.setdefault(r.category, []).append(f"标题“{section[-20:]}”")
     # no topic word at all: a work shortfall (推进缓慢, 跟进不够) is a matter of 担当作为
     category = max(cat_score, key=lambda c: cat_score[c]) if cat_score else "duty"
     vetoes, checked = [], []
     if score < threshold:  # not a candidate: no need to weigh the vetoes
-        return Judgement(score, category, hits, vetoes, checked)
+        return Judgement(score, category, hits, vetoes, checked, cat_words)
     for r in rules.rules:
         if r.kind != "veto" or (r.only_kinds and kind not in r.only_kinds):
             continue
@@ -102,7 +111,7 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
         checked.append(hit)
         if found:
             vetoes.append(hit)
-    return Judgement(score, category, hits, vetoes, checked)
+    return Judgement(score, category, hits, vetoes, checked, cat_words)
 
 
 def _tail_noise(rules: RuleSet):
@@ -121,6 +130,7 @@ def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: Ru
     subj = detect_subject(text, norm, j.category, rules)
     if owner is not None and subj.subject != "individual" and subj.reason != "unit actor":
         subj = replace(owner, reason="paragraph about one official", hits=list(owner.hits))
+    j = _category_past_post(norm, subj, j, _section_text(block), rules)
     severity, sev_hits = detect_severity(norm, subj.subject, rules)
     hits = j.hits + subj.hits + sev_hits
     words = "、".join(dict.fromkeys(h.matched for h in j.hits if h.kind != "context"))
@@ -130,7 +140,7 @@ def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: Ru
     else:
         why = f"命中规则 {len(j.hits)} 条（{words}），权重 {j.score:.1f}" + (f"；{basis}" if basis else "")
     explanation = (f"{kind_note + '；' if kind_note else ''}{why}；"
-                   f"类别：{CATEGORY_LABEL.get(j.category, j.category)}；"
+                   f"类别：{CATEGORY_LABEL.get(j.category, j.category)}{j.category_note()}；"
                    f"主体：{SUBJECT_LABEL[subj.subject]}{('（' + subj.person + '）') if subj.person else ''}；"
                    f"严重程度：{SEVERITY_LABEL[severity]}；已检查否决规则 {len(j.checked)} 条，"
                    f"{'均未触发' if not j.vetoes else '触发：' + '、'.join(v.rule_id for v in j.vetoes)}")
@@ -138,6 +148,20 @@ def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: Ru
                         start=block.offset + start, end=block.offset + end, subject=subj.subject,
                         category=j.category, severity=severity, person=subj.person, post=subj.post,
                         score=j.score, hits=hits, vetoes_considered=j.checked, explanation=explanation)
+
+
+def _category_past_post(norm: str, subj: Subject, j: Judgement, section: str, rules: RuleSet) -> Judgement:
+    """An official's post names no topic (党支部 in 某村党支部书记刘某某长期不在村): when the
+    post held the words that decided the category, decide it again from the rest."""
+    post = normalise(subj.post) if subj.subject == "individual" else ""
+    at = norm.find(post) if post else -1
+    if at < 0 or not any(w in post for w in j.cat_words.get(j.category, [])):
+        return j
+    rest = norm[:at] + "　" * len(post) + norm[at + len(post):]
+    again = judge(rest, rest, section, "feedback", rules, threshold=0.0)
+    if not again.cat_words:
+        return j
+    return replace(j, category=again.category, cat_words=again.cat_words)
 
 
 def _rectification_items(doc: Document, rules: RuleSet, decision: KindDecision) -> list[FindingDraft]:
@@ -509,9 +533,12 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
         column = zones.columns.get(bi)
         if column == -1:
             continue  # the header row of a problem table
+        heading_item = False
         if block.kind == BlockKind.HEADING and not _sentence_heading(doc, bi):
             announced = False  # a new titled part begins
-            continue
+            if not _childless_problem_heading(doc, bi, zones, kind, rules):
+                continue
+            heading_item = True
         if bi in zones.titles:
             continue
         section = _section_text(block)
@@ -539,8 +566,9 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
                 continue  # measures, owners, deadlines and labels of a problem table
             if 0 <= turn <= c.start:  # the overview heading above no longer applies
                 section = "（问题）"
-            pieces = [p for s0, e0 in _split_actors(c, section, kind, rules)
-                      for p in _split_list(bnorm, s0, e0, c.sentence, section, kind, rules)]
+            pieces = [q for s0, e0 in _split_actors(c, section, kind, rules)
+                      for p0, p1 in _split_list(bnorm, s0, e0, c.sentence, section, kind, rules)
+                      for q in _split_evaluations(bnorm, p0, p1, c.sentence, section, kind, rules)]
             for s, e in pieces:
                 norm = normalise(block.text[s:e])
                 # an item of a list of problems states a problem by its place, whatever its
@@ -553,7 +581,9 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
                               and len(norm) >= 8 and not _NAME_LABEL.search(norm))  # （二）副局长陈某。 is a label
                 cell = in_problem_cell and len(norm) >= 6
                 basis = ""
-                if cell:
+                if heading_item:
+                    basis = "标题即问题（其下无正文）"
+                elif cell:
                     basis = "问题表格的问题列"
                 elif listed and item:
                     where = _zone_title(doc, bi) if bi in zones.problem else ""
@@ -586,6 +616,53 @@ def judge_candidate(doc: Document, cand: Candidate, rules: RuleSet, kind: str,
         draft.severity = "serious"
         draft.hits.append(RuleHit(body.id, body.kind, "移交纪检监察机关", body.weight))
     return draft, bool(j.vetoes)
+
+
+_EVAL_PART_MAX = 20  # a short evaluation, not a sentence with its own detail
+
+
+def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
+                       rules: RuleSet) -> list[tuple[int, int]]:
+    """A comma chain of short evaluations of a body's work (理论学习浮于表面，意识形态工作责任制
+    落实不力，…) gives one finding per phrase; each phrase must close with a negative evaluation
+    after its own topic and be a problem on its own, so detail after a comma keeps the clause whole."""
+    text = norm[start:end]
+    if "，" not in text:
+        return [(start, end)]
+    rule = rules.one("evaluation")
+    parts, pos = [], 0
+    for part in text.split("，"):
+        parts.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    for a, b in parts:
+        p = text[a:b]
+        if not 5 <= len(p) <= _EVAL_PART_MAX or any(ch.isdigit() for ch in p):
+            return [(start, end)]
+        if not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
+            return [(start, end)]
+        j = judge(p, sentence, section, kind, rules)
+        if j.score < THRESHOLD or j.vetoes:
+            return [(start, end)]
+    return [(start + a, start + b) for a, b in parts]
+
+
+def _childless_problem_heading(doc: Document, bi: int, zones: Zones, kind: str, rules: RuleSet) -> bool:
+    """A title heading with nothing under it that itself states a problem (（一）项目管理粗放
+    followed by the next item): a list of problems set as headings. With paragraphs under it,
+    it stays a title (its paragraphs state the problems)."""
+    block = doc.blocks[bi]
+    if kind in ("speech", "news", "rectification") or not (kind == "feedback" or bi in zones.problem):
+        return False
+    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
+    own = tuple(block.section)
+    if nxt is not None and own and tuple(nxt.section[:len(own)]) == own:
+        return False  # a paragraph or sub-heading sits under it
+    m = _ENUM_TITLE.match(normalise(block.text).strip())
+    phrase = normalise(block.text).strip()[m.end() if m else 0:].rstrip("。；")
+    if not 5 <= len(phrase) <= 30 or any(ch in phrase for ch in "。；："):
+        return False
+    j = judge(phrase, phrase, "", "feedback", rules)
+    return j.score >= THRESHOLD and not j.vetoes
 
 
 def extract(doc: Document, rules: RuleSet) -> Extraction:

@@ -34,11 +34,12 @@ KINDS = {"feedback", "rectification", "speech", "news", "case_bulletin", "plan",
 # what a rule does; code looks rules up by role, never by id
 ROLES = Literal["veto", "problem", "category", "context", "serious", "actor_start", "personal_title",
                 "problem_title", "rect_item", "referral_column", "referral_body", "disposition_tail",
-                "earlier_finding", "subject_individual", "subject_team", "subject_team_org",
+                "earlier_finding", "evaluation", "subject_individual", "subject_team", "subject_team_org",
                 "subject_team_topic", "subject_unit_actor", "subject_unit_override"]
 # roles the code relies on holding exactly one rule (checked at load, so a missing or doubled
 # rule stops the program with its role instead of failing mid-extraction)
-SINGLE_ROLES = ("problem_title", "referral_column", "referral_body", "disposition_tail", "earlier_finding")
+SINGLE_ROLES = ("problem_title", "referral_column", "referral_body", "disposition_tail", "earlier_finding",
+                "evaluation")
 # kinds of veto the code treats differently (a typo would silently change what a veto does)
 VETO_CLASSES = Literal["requirement", "negation", "praise", "disposition", "measure", "cited", "generic",
                        "speech", "coverage"]
@@ -368,7 +369,7 @@ def load_rules(directory: Path | None = None) -> RuleSet:
             if spec.kind not in KINDS:
                 raise RuleError(f"{f.name}: unknown kind {spec.kind}")
             rs.kinds.append((spec.kind, _compile(spec.pattern, vocab, f"{f.name}:{spec.kind}"), spec.examples))
-    rs.token_words = tuple(sorted({w for r in rs.rules if r.kind in ("keyword", "veto") and r.role != "category"
+    rs.token_words = tuple(sorted({w for r in rs.rules if r.kind in ("keyword", "veto") and r.role not in ("category", "evaluation")
                                    and r.scope in ("clause", "head", "sentence") for w in r.words if len(w) > 1}))
     auto = ahocorasick.Automaton()
     for r in rs.rules:
