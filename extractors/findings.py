@@ -619,13 +619,16 @@ def judge_candidate(doc: Document, cand: Candidate, rules: RuleSet, kind: str,
 
 
 _EVAL_PART_MAX = 20  # a short evaluation, not a sentence with its own detail
+_EVAL_CHAIN_MIN = 3  # a summary sentence listing problems, not a problem and its detail
 
 
 def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
                        rules: RuleSet) -> list[tuple[int, int]]:
     """A comma chain of short evaluations of a body's work (理论学习浮于表面，意识形态工作责任制
     落实不力，…) gives one finding per phrase; each phrase must close with a negative evaluation
-    after its own topic and be a problem on its own, so detail after a comma keeps the clause whole."""
+    after its own topic and be a problem on its own, so detail after a comma keeps the clause whole.
+    A pair (…落实有差距，对村级组织监督不力) is usually one problem and its detail: it needs
+    _EVAL_CHAIN_MIN phrases, and a phrase that continues the first one's actor (对…, 在…) keeps it whole."""
     text = norm[start:end]
     if "，" not in text:
         return [(start, end)]
@@ -634,8 +637,12 @@ def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: 
     for part in text.split("，"):
         parts.append((pos, pos + len(part)))
         pos += len(part) + 1
+    if len(parts) < _EVAL_CHAIN_MIN:
+        return [(start, end)]
     for a, b in parts:
         p = text[a:b]
+        if p.startswith(("对", "在", "从", "并", "且", "还", "也")):
+            return [(start, end)]
         if not 5 <= len(p) <= _EVAL_PART_MAX or any(ch.isdigit() for ch in p):
             return [(start, end)]
         if not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
