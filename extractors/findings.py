@@ -20,7 +20,7 @@ from extractors.counts import extract_counts
 from extractors.doc_kind import KindDecision, decide_kind
 from extractors.document import BlockKind, Document, Extraction, FindingDraft, RuleHit
 from extractors.report_items import ReportItem, report_items
-from extractors.rules import RuleSet, Tokens, match_at
+from extractors.rules import RuleSet, Tokens, iter_matches, match_at
 from extractors.subjects import Subject, detect_severity, detect_subject
 
 THRESHOLD = 1.0  # problem weight a clause needs to be a finding
@@ -497,6 +497,7 @@ class Zones:
     lines: set[int]  # one-sentence lines listed right under such a title
     author: Subject | None  # the official whose own self-check the document is
     items: dict[int, list[ReportItem]] = field(default_factory=dict)  # block -> rectification items it names
+    quoted: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # block -> interviewees' quotes
 
 
 @dataclass
@@ -523,7 +524,20 @@ def find_zones(doc: Document, rules: RuleSet, kind: str) -> Zones:
         for item in report_items(doc, rules):
             items.setdefault(item.block_index, []).append(item)
     return Zones(titles=_unmarked_titles(doc), columns=_problem_columns(doc), referred=_referral_rows(doc, rules),
-                 problem=problem, lines=_list_lines(doc, problem, rules), author=_author(doc, rules), items=items)
+                 problem=problem, lines=_list_lines(doc, problem, rules), author=_author(doc, rules), items=items,
+                 quoted=_interviewee_quotes(doc, rules, kind))
+
+
+def _interviewee_quotes(doc: Document, rules: RuleSet, kind: str) -> dict[int, list[tuple[int, int]]]:
+    """Spans of what interviewees said in quotation marks (press coverage only): not findings."""
+    rule = rules.one("quote_attribution")
+    if rule.only_kinds and kind not in rule.only_kinds:
+        return {}
+    out: dict[int, list[tuple[int, int]]] = {}
+    for bi, block in enumerate(doc.blocks):
+        for m in iter_matches(rule.regex, normalise(block.text)):
+            out.setdefault(bi, []).append((m.start(), m.end("q") + 1))
+    return out
 
 
 _ITEM_KINDS = ("news", "other")  # kinds whose paragraphs may embed rectification items
@@ -583,8 +597,8 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
         # spells that problem out: its clauses are findings, whatever their words
         under_problem = kind not in ("speech", "news") and _under_problem_title(doc, bi, rules)
         for c in clauses:
-            if c.headline:
-                continue
+            if c.headline or any(q0 <= c.start and c.end <= q1 for q0, q1 in zones.quoted.get(bi, ())):
+                continue  # a headline, or words of an interviewee
             in_problem_cell = column is not None and _column_of(bnorm, c.start) == column
             if column is not None and not in_problem_cell:
                 continue  # measures, owners, deadlines and labels of a problem table
