@@ -95,11 +95,12 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
             heavy = sum(2.0 if s0 < head else 1.0 for s0 in first.values())
             cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight * heavy
             cat_words.setdefault(r.category, []).extend(w for w in first if w not in cat_words[r.category])
+    own_words = bool(cat_score)  # the problem's own words decide its category before the heading does
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
         for r in rules.rules:
             if r.kind == "context" and r.scope == "section" and r.matches(section):
                 hits.append(RuleHit(r.id, r.kind, section, r.weight))
-                if r.category:
+                if r.category and not own_words:
                     cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight
                     cat_words.setdefault(r.category, []).append(f"标题“{section[-20:]}”")
     # no topic word at all: a work shortfall (推进缓慢, 跟进不够) is a matter of 担当作为
