@@ -524,9 +524,22 @@ def find_zones(doc: Document, rules: RuleSet, kind: str) -> Zones:
     if kind in _ITEM_KINDS:  # coverage of rectification names problems the way the report does
         for item in report_items(doc, rules):
             items.setdefault(item.block_index, []).append(item)
-    return Zones(titles=_unmarked_titles(doc), columns=_problem_columns(doc), referred=_referral_rows(doc, rules),
+    return Zones(titles=_unmarked_titles(doc) | _document_title(doc), columns=_problem_columns(doc), referred=_referral_rows(doc, rules),
                  problem=problem, lines=_list_lines(doc, problem, rules), author=_author(doc, rules), items=items,
                  quoted=_interviewee_quotes(doc, rules, kind))
+
+
+def _document_title(doc: Document) -> set[int]:
+    """The document's own title line (a headline names the story, a title the document): never a
+    finding, however many problem words it has (聚焦…不规范问题 …)."""
+    title = normalise(doc.meta.title).strip()
+    for i, b in enumerate(doc.blocks[:4]):
+        t = normalise(b.text).strip()
+        if not t or numbered(b.text):  # a numbered line is an item of a list, not the title
+            continue
+        if (title and t == title) or (i == next(k for k, x in enumerate(doc.blocks) if x.text.strip()) and _bare(b)):
+            return {i}
+    return set()
 
 
 def _interviewee_quotes(doc: Document, rules: RuleSet, kind: str) -> dict[int, list[tuple[int, int]]]:

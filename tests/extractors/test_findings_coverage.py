@@ -126,3 +126,9 @@ def test_subjects_post_and_unit_team_as_a_body_several_units():
     assert subject("三个乡镇财政所票据管理混乱") == "unit"
     assert subject("有的股室负责人工作不在状态") == "unit"
     assert subject("中层干部长期未交流轮岗") == "unit"  # 干部长 is no post
+
+
+def test_a_headline_full_of_problem_words_is_not_a_finding():
+    got = _quotes(_doc("聚焦惠民资金发放不规范问题 某县巡察整改见实效", "来源：某县融媒体中心 2026-05-06",
+                       "巡察发现，该县民政局低保审核把关不严。"))
+    assert got == ["该县民政局低保审核把关不严"]
