@@ -132,3 +132,8 @@ def test_a_headline_full_of_problem_words_is_not_a_finding():
     got = _quotes(_doc("聚焦惠民资金发放不规范问题 某县巡察整改见实效", "来源：某县融媒体中心 2026-05-06",
                        "巡察发现，该县民政局低保审核把关不严。"))
     assert got == ["该县民政局低保审核把关不严"]
+
+
+def test_an_occasion_lead_in_is_not_part_of_the_finding():
+    got = _quotes(_doc(*PRESS, "反馈会上，巡察组指出，该中心食堂采购未经比价。"))
+    assert got == ["该中心食堂采购未经比价"]
