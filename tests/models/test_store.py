@@ -96,6 +96,7 @@ def test_the_kind_extraction_decided_is_stored_with_the_document(settings):
                                           kind_cues=["报道格式（“来源：某县融媒体中心”）"]))
     with session_scope(settings.database_url) as s:
         assert s.exec(select(Document).where(Document.sha256 == "b" * 64)).one().kind == "news"
+        assert "报道格式" in s.exec(select(Document).where(Document.sha256 == "b" * 64)).one().kind_reason
         doc = s.exec(select(Document).where(Document.sha256 == "b" * 64)).one()
         save_and_route(s, doc, Extraction([draft("食堂采购未经比价")], {}, "v1"))
     with session_scope(settings.database_url) as s:
