@@ -487,6 +487,63 @@ def _split_list(norm: str, start: int, end: int, sentence: str, section: str, ki
     return [(start, end)]
 
 
+_EVAL_PART_MAX = 20  # a short evaluation, not a sentence with its own detail
+_STATEMENT_PART_MAX = 30  # a chained statement of its own (…，部分专项资金滞留在下属单位账户长达一年，…)
+_EVAL_CHAIN_MIN = 3  # a summary sentence listing problems, not a problem and its detail
+
+
+def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
+                       rules: RuleSet) -> list[tuple[int, int]]:
+    """A comma chain of short evaluations of a body's work (理论学习浮于表面，意识形态工作责任制
+    落实不力，…) gives one finding per phrase; each phrase must close with a negative evaluation
+    after its own topic and be a problem on its own, so detail after a comma keeps the clause whole.
+    A pair (…落实有差距，对村级组织监督不力) is usually one problem and its detail: it needs
+    _EVAL_CHAIN_MIN phrases, and a phrase that continues the first one's actor (对…, 在…) keeps it whole."""
+    text = norm[start:end]
+    if "，" not in text:
+        return [(start, end)]
+    rule = rules.one("evaluation")
+    parts, pos = [], 0
+    for part in text.split("，"):
+        parts.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    if len(parts) < _EVAL_CHAIN_MIN:
+        return [(start, end)]
+    for a, b in parts:
+        p = text[a:b]
+        if p.startswith(("对", "在", "从", "并", "且", "还", "也")):
+            return [(start, end)]
+        if not 5 <= len(p) <= _STATEMENT_PART_MAX or any(ch.isdigit() for ch in p):
+            return [(start, end)]
+        if len(p) > _EVAL_PART_MAX and len(p) <= _STATEMENT_PART_MAX:
+            pass  # a full statement (…未经公开招标直接确定施工单位): judged as a problem below
+        elif not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
+            return [(start, end)]
+        j = judge(p, sentence, section, kind, rules)
+        if j.score < THRESHOLD or j.vetoes:
+            return [(start, end)]
+    return [(start + a, start + b) for a, b in parts]
+
+
+def _childless_problem_heading(doc: Document, bi: int, zones: Zones, kind: str, rules: RuleSet) -> bool:
+    """A title heading with nothing under it that itself states a problem (（一）项目管理粗放
+    followed by the next item): a list of problems set as headings. With paragraphs under it,
+    it stays a title (its paragraphs state the problems)."""
+    block = doc.blocks[bi]
+    if kind in ("speech", "news", "rectification") or not (kind == "feedback" or bi in zones.problem):
+        return False
+    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
+    own = tuple(block.section)
+    if nxt is not None and own and tuple(nxt.section[:len(own)]) == own:
+        return False  # a paragraph or sub-heading sits under it
+    m = _ENUM_TITLE.match(normalise(block.text).strip())
+    phrase = normalise(block.text).strip()[m.end() if m else 0:].rstrip("。；")
+    if not 5 <= len(phrase) <= 30 or any(ch in phrase for ch in "。；："):
+        return False
+    j = judge(phrase, phrase, "", "feedback", rules)
+    return j.score >= THRESHOLD and not j.vetoes
+
+
 @dataclass
 class Zones:
     """Stage "zones": the parts of a document whose place alone says they state problems."""
@@ -668,63 +725,6 @@ def judge_candidate(doc: Document, cand: Candidate, rules: RuleSet, kind: str,
         draft.severity = "serious"
         draft.hits.append(RuleHit(body.id, body.kind, "移交纪检监察机关", body.weight))
     return draft, bool(j.vetoes)
-
-
-_EVAL_PART_MAX = 20  # a short evaluation, not a sentence with its own detail
-_STATEMENT_PART_MAX = 30  # a chained statement of its own (…，部分专项资金滞留在下属单位账户长达一年，…)
-_EVAL_CHAIN_MIN = 3  # a summary sentence listing problems, not a problem and its detail
-
-
-def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
-                       rules: RuleSet) -> list[tuple[int, int]]:
-    """A comma chain of short evaluations of a body's work (理论学习浮于表面，意识形态工作责任制
-    落实不力，…) gives one finding per phrase; each phrase must close with a negative evaluation
-    after its own topic and be a problem on its own, so detail after a comma keeps the clause whole.
-    A pair (…落实有差距，对村级组织监督不力) is usually one problem and its detail: it needs
-    _EVAL_CHAIN_MIN phrases, and a phrase that continues the first one's actor (对…, 在…) keeps it whole."""
-    text = norm[start:end]
-    if "，" not in text:
-        return [(start, end)]
-    rule = rules.one("evaluation")
-    parts, pos = [], 0
-    for part in text.split("，"):
-        parts.append((pos, pos + len(part)))
-        pos += len(part) + 1
-    if len(parts) < _EVAL_CHAIN_MIN:
-        return [(start, end)]
-    for a, b in parts:
-        p = text[a:b]
-        if p.startswith(("对", "在", "从", "并", "且", "还", "也")):
-            return [(start, end)]
-        if not 5 <= len(p) <= _STATEMENT_PART_MAX or any(ch.isdigit() for ch in p):
-            return [(start, end)]
-        if len(p) > _EVAL_PART_MAX and len(p) <= _STATEMENT_PART_MAX:
-            pass  # a full statement (…未经公开招标直接确定施工单位): judged as a problem below
-        elif not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
-            return [(start, end)]
-        j = judge(p, sentence, section, kind, rules)
-        if j.score < THRESHOLD or j.vetoes:
-            return [(start, end)]
-    return [(start + a, start + b) for a, b in parts]
-
-
-def _childless_problem_heading(doc: Document, bi: int, zones: Zones, kind: str, rules: RuleSet) -> bool:
-    """A title heading with nothing under it that itself states a problem (（一）项目管理粗放
-    followed by the next item): a list of problems set as headings. With paragraphs under it,
-    it stays a title (its paragraphs state the problems)."""
-    block = doc.blocks[bi]
-    if kind in ("speech", "news", "rectification") or not (kind == "feedback" or bi in zones.problem):
-        return False
-    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
-    own = tuple(block.section)
-    if nxt is not None and own and tuple(nxt.section[:len(own)]) == own:
-        return False  # a paragraph or sub-heading sits under it
-    m = _ENUM_TITLE.match(normalise(block.text).strip())
-    phrase = normalise(block.text).strip()[m.end() if m else 0:].rstrip("。；")
-    if not 5 <= len(phrase) <= 30 or any(ch in phrase for ch in "。；："):
-        return False
-    j = judge(phrase, phrase, "", "feedback", rules)
-    return j.score >= THRESHOLD and not j.vetoes
 
 
 def extract(doc: Document, rules: RuleSet) -> Extraction:
