@@ -156,6 +156,8 @@ def accept(session: Session, actor: str, finding: Finding) -> Finding:
     """The item is right as extracted. Accepting an accepted item changes nothing."""
     if finding.state == "split":
         raise ReviewError("该问题已拆分，请审核拆分后的问题。")
+    if finding.state == "active" and finding.review_state == "corrected":
+        return finding  # already confirmed with its corrections; accepting must not hide them
     values = {**(_revive(finding) if finding.state != "active" else {}), "review_state": "accepted"}
     return _decide(session, actor, finding, "accepted", values)
 
