@@ -104,7 +104,7 @@ def rules_check(rules_dir: Path = typer.Argument(..., help="候选规则文件�
     for c in result.changes:
         detail = "；".join(f"{k} {old}→{new}" for k, (old, new) in c.detail.items())
         console.print(f"  {marks[c.change]} [{LABELS[c.label]}] {c.doc}：{c.quote}"
-                      + (f"（{detail}）" if detail else ""), highlight=False, markup=False)
+                      + (f"（{detail}）" if detail else ""), highlight=False, markup=False, soft_wrap=True)
 
 
 @review_app.command("export")
