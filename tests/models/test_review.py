@@ -327,3 +327,20 @@ def test_decisions_survive_reextract_and_reingestion_of_a_real_report(settings, 
         tasks = {t.finding_id: t.status for t in s.exec(select(Task)).all()}
         assert tasks[items[0].id] == tasks[items[2].id] == "撤销"
         assert all(tasks[h.id] == "待办" for h in halves) and tasks[added.id] == "待办"
+
+
+def test_rejecting_a_vanished_item_withdraws_its_task_and_accepting_one_adopts_it(settings):
+    store(settings)
+    store(settings, [make() for make in DEFAULT[:1]], version="v2")  # two items vanish, tasks still open
+    with session_scope(settings.database_url) as s:
+        gone = by_quote(s, "公务用车管理混乱")
+        kept = by_quote(s, "办公室主任郑某某工作慢作为")
+        assert gone.state == kept.state == "vanished" and task_of(s, gone).status == "待办"
+        review.reject(s, "审核员甲", gone)
+        assert task_of(s, gone).status == "撤销"
+        review.accept(s, "审核员甲", kept)  # the reviewer says it is a finding the rules now miss
+        assert (kept.state, kept.origin) == ("active", "reviewer")
+    store(settings, [make() for make in DEFAULT[:1]], version="v3")
+    with session_scope(settings.database_url) as s:
+        assert by_quote(s, "办公室主任郑某某工作慢作为").state == "active"  # no longer flagged vanished
+        assert task_of(s, by_quote(s, "办公室主任郑某某工作慢作为")).status == "待办"
