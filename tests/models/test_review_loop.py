@@ -19,6 +19,12 @@ from tests.conftest import DEVSET
 
 
 @pytest.fixture
+def settings(any_settings):
+    """On SQLite and on PostgreSQL."""
+    return any_settings
+
+
+@pytest.fixture
 def reviewed(settings):
     """dev01.docx ingested; its two last items rejected, the first accepted, one corrected, rest pending."""
     out = ingest_file(DEVSET / "dev01.docx", settings, analyse)
