@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -57,8 +57,6 @@ class Intake(SQLModel, table=True):
 class Finding(SQLModel, table=True):
     """A problem the inspection found. Identity = fingerprint (document hash + normalised span)."""
 
-    # the review queue: pending items, least certain (lowest evidence score) first
-    __table_args__ = (Index("ix_finding_queue", "review_state", "score", "id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     fingerprint: str = Field(index=True, unique=True, max_length=64)
     document_id: int = Field(foreign_key="document.id", index=True)
@@ -78,7 +76,6 @@ class Finding(SQLModel, table=True):
     hits: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     vetoes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))  # vetoes considered
     explanation: str = Field(default="", sa_column=Column(Text))
-    score: float = 0.0  # evidence weight the rules gave it: low means uncertain
     rules_version: str = Field(default="", max_length=64)
     origin: str = Field(default="extracted", max_length=16)  # extracted | reviewer
     state: str = Field(default="active", max_length=16)  # active | rejected | vanished | split

@@ -260,14 +260,6 @@ def test_actor_is_required(settings):
             review.accept(s, " ", by_quote(s, "公务用车管理混乱"))
 
 
-def test_evidence_score_is_stored_for_the_queue(settings):
-    d = draft("公务用车管理混乱", category="conduct")
-    d.score = 2.5
-    store(settings, [d])
-    with session_scope(settings.database_url) as s:
-        assert by_quote(s, "公务用车管理混乱").score == 2.5
-
-
 def test_accept_after_correct_keeps_it_corrected_and_undo_removes_an_added_item(settings):
     store(settings)
     with session_scope(settings.database_url) as s:

@@ -1,4 +1,4 @@
-"""review state of findings (and their evidence score for the queue); reason, action, undone and carry-over of corrections
+"""review state of findings; reason, action, undone and carry-over of corrections
 
 Revision ID: 0006
 Revises: 0002
@@ -21,9 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reviewed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False,
                                       server_default=''))
         batch_op.add_column(sa.Column('reviewed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('score', sa.Float(), nullable=False, server_default='0'))
         batch_op.create_index(batch_op.f('ix_finding_review_state'), ['review_state'], unique=False)
-        batch_op.create_index('ix_finding_queue', ['review_state', 'score', 'id'], unique=False)
     with op.batch_alter_table('correction', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reason', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False, server_default=''))
@@ -41,9 +39,7 @@ def downgrade() -> None:
         batch_op.drop_column('action')
         batch_op.drop_column('reason')
     with op.batch_alter_table('finding', schema=None) as batch_op:
-        batch_op.drop_index('ix_finding_queue')
         batch_op.drop_index(batch_op.f('ix_finding_review_state'))
-        batch_op.drop_column('score')
         batch_op.drop_column('reviewed_at')
         batch_op.drop_column('reviewed_by')
         batch_op.drop_column('review_state')
