@@ -84,7 +84,7 @@ def progress_figure(progress: list[tuple[str, int, int]], title: str = "整改�
     x = range(len(months))
     ax.plot(x, [t for _, _, t in progress], marker="o", color="#555555", label="整改任务累计")
     ax.plot(x, [c for _, c, _ in progress], marker="o", color=BAR_COLOUR, label="已销号累计")
-    ax.set_xticks(list(x), [m.replace("-", "年", 1) + "月" for m in months], fontproperties=props)
+    ax.set_xticks(list(x), [f"{m[:4]}年{int(m[5:])}月" for m in months], fontproperties=props)
     for text in ax.get_yticklabels():
         text.set_fontproperties(props)
     ax.set_ylim(0, max([t for _, _, t in progress] + [1]) * 1.15)

@@ -40,14 +40,15 @@ class Scope:
         """The scope in one Chinese phrase for the report's subtitle."""
         parts = []
         if self.round:
-            parts.append(f"巡察轮次：{self.round}")
+            parts.append(f"巡察轮次“{self.round}”")
         if self.unit:
-            parts.append(f"被巡察单位：{self.unit}")
+            parts.append(f"被巡察单位“{self.unit}”")
         if self.date_from or self.date_to:
-            start = self.date_from.isoformat() if self.date_from else "最早"
-            end = self.date_to.isoformat() if self.date_to else "至今"
-            parts.append(f"收文期间：{start} 至 {end}")
-        return "；".join(parts) or "全部台账"
+            start = self.date_from.isoformat() if self.date_from else ""
+            end = self.date_to.isoformat() if self.date_to else ""
+            span = f"{start}至{end}" if start and end else (f"{start}以来" if start else f"{end}以前")
+            parts.append(f"{span}收到的报告")
+        return "、".join(parts) or "全部台账"
 
 
 @dataclass

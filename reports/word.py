@@ -21,6 +21,12 @@ def cn_date(day: date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
+def month_cn(month: str) -> str:
+    """'2026-03' -> '2026年3月'."""
+    year, mon = month.split("-")
+    return f"{year}年{int(mon)}月"
+
+
 def source_of(r: Row) -> str:
     """Where the evidence is: document title and page."""
     return f"{r.document.title or r.document.name}第{r.finding.page}页"
@@ -58,12 +64,12 @@ def word_context(ctx: ReportContext, recipient: str = DEFAULT_RECIPIENT) -> dict
     return {
         "title": TITLE, "recipient": recipient, "scope": ctx.scope.describe(),
         "today_cn": cn_date(today), "today": today.isoformat(), "generated": ctx.generated,
-        "generated_line": f"（本报告由整改台账系统于{ctx.generated}生成）",
+        "generated_line": f"（系统生成于{ctx.generated}）",
         "n_documents": fg.n_documents, "n_findings": fg.n_findings, "n_tasks": fg.n_tasks,
         "n_open": fg.n_open, "n_closed_total": fg.n_closed_total, "n_overdue": fg.n_overdue,
         "n_closed": fg.n_closed, "n_withdrawn": fg.n_withdrawn,
         "route_summary": summary(fg.by_route), "category_summary": summary(fg.by_category),
-        "progress_summary": (f"截至{progress[0].replace('-', '年', 1)}月，累计形成整改任务{progress[2]}项，"
+        "progress_summary": (f"截至{month_cn(progress[0])}，累计形成整改任务{progress[2]}项，"
                              f"已销号{progress[1]}项。") if progress else "暂无整改任务。",
         "talks": [_row(r, today) for r in fg.reminder_talks],
         "adjustments": [_row(r, today) for r in fg.team_adjustments],

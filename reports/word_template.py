@@ -37,7 +37,7 @@ def _set_fonts(rpr_owner, font: str) -> None:
 
 
 def _style(doc, name: str, font: str, size: float, *, base=None, bold=False, indent=True,
-           center=False, keep=False, line=28.0, before=0.0, after=0.0):
+           center=False, left=False, keep=False, line=28.0, before=0.0, after=0.0):
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml.ns import qn
@@ -58,10 +58,14 @@ def _style(doc, name: str, font: str, size: float, *, base=None, bold=False, ind
     for border in ppr.findall(qn("w:pBdr")):  # the stock Title style is underlined by a border
         ppr.remove(border)
     pf = st.paragraph_format
-    pf.alignment = WD_ALIGN_PARAGRAPH.CENTER if center else WD_ALIGN_PARAGRAPH.JUSTIFY
+    pf.alignment = (WD_ALIGN_PARAGRAPH.CENTER if center else
+                    WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.JUSTIFY)
     pf.first_line_indent = Pt(size * 2) if indent else Pt(0)
-    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    pf.line_spacing = Pt(line)
+    if line:  # exact spacing, as 公文 use; None (pictures) must not clip an inline image
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(line)
+    else:
+        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
     pf.space_before, pf.space_after = Pt(before), Pt(after)
     pf.keep_with_next = keep
     return st
@@ -103,6 +107,7 @@ def build(out: Path = TEMPLATE) -> Path:
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
     d = docx.Document()
@@ -115,12 +120,14 @@ def build(out: Path = TEMPLATE) -> Path:
     _page_number(sec)
 
     normal = _style(d, "Normal", BODY_FONT, 16)
+    lang = normal.element.get_or_add_rPr()  # Chinese text: Simplified Chinese glyph forms
+    lang.append(lang.makeelement(qn("w:lang"), {qn("w:val"): "zh-CN", qn("w:eastAsia"): "zh-CN"}))
     _style(d, "Title", TITLE_FONT, 22, base=normal, indent=False, center=True, line=36, after=16)
     _style(d, "Heading 1", HEADING_FONT, 16, base=normal, keep=True)
     _style(d, "Heading 2", SUBHEADING_FONT, 16, base=normal, keep=True)
     _style(d, "主送", BODY_FONT, 16, base=normal, indent=False)
-    _style(d, "图片", BODY_FONT, 10.5, base=normal, indent=False, center=True, line=12)
-    _style(d, "表格文字", BODY_FONT, 10.5, base=normal, indent=False, line=15)
+    _style(d, "图片", BODY_FONT, 10.5, base=normal, indent=False, center=True, line=None)
+    _style(d, "表格文字", BODY_FONT, 10.5, base=normal, indent=False, left=True, line=15)
     _style(d, "表头", HEADING_FONT, 10.5, base=normal, indent=False, center=True, line=15, keep=True)
     _style(d, "附件标题", TITLE_FONT, 18, base=normal, indent=False, center=True, line=30, after=12)
 
@@ -155,7 +162,7 @@ def build(out: Path = TEMPLATE) -> Path:
 
     para("{{ title }}", "Title")
     para("{{ recipient }}：", "主送")
-    para("根据整改台账，现将巡察发现问题整改情况报告如下（范围：{{ scope }}；统计截至{{ today_cn }}）。")
+    para("根据整改台账，现将巡察发现问题整改情况报告如下。统计范围为{{ scope }}，统计截至{{ today_cn }}。")
 
     para("一、总体情况", "Heading 1")
     para("共收到报告文件{{ n_documents }}个，发现问题{{ n_findings }}条，形成整改任务{{ n_tasks }}项。"
@@ -178,20 +185,20 @@ def build(out: Path = TEMPLATE) -> Path:
 
     para("二、需重点推进的事项", "Heading 1")
     para("（一）应开展的提醒谈话", "Heading 2")
-    table(["序号", "谈话对象", "事由及依据", "完成期限", "状态"], [1.1, 3.2, 7.6, 2.1, 1.6],
+    table(["序号", "谈话对象", "事由及依据", "完成期限", "状态"], [1.1, 3.1, 7.0, 2.3, 2.1],
           "talks", ["{{ loop.index }}", "{{ r.who }}", "{{ r.quote }}（{{ r.source }}）",
                     "{{ r.deadline }}", "{{r r.status }}"], "无待开展的提醒谈话。")
     para("（二）班子调整事项", "Heading 2")
-    table(["序号", "单位", "问题及依据", "完成期限", "状态"], [1.1, 3.2, 7.6, 2.1, 1.6],
+    table(["序号", "单位", "问题及依据", "完成期限", "状态"], [1.1, 3.1, 7.0, 2.3, 2.1],
           "adjustments", ["{{ loop.index }}", "{{ r.unit }}", "{{ r.quote }}（{{ r.source }}）",
                           "{{ r.deadline }}", "{{r r.status }}"], "无班子调整事项。")
     para("（三）逾期未办结事项", "Heading 2")
-    table(["序号", "单位", "问题", "责任人/单位", "完成期限", "逾期天数"], [1.1, 2.8, 6.0, 2.4, 2.1, 1.2],
+    table(["序号", "单位", "问题", "责任人/单位", "完成期限", "逾期天数"], [1.1, 2.5, 5.4, 2.4, 2.3, 1.9],
           "overdue", ["{{ loop.index }}", "{{r r.unit_red }}", "{{r r.quote_red }}", "{{r r.owner_red }}",
                       "{{r r.deadline_red }}", "{{r r.late_red }}"], "无逾期事项。")
 
     para("三、本期整改销号情况", "Heading 1")
-    table(["序号", "单位", "问题", "整改措施及成效", "销号日期"], [1.1, 2.8, 5.0, 4.6, 2.1],
+    table(["序号", "单位", "问题", "整改措施及成效", "销号日期"], [1.1, 2.5, 4.9, 4.8, 2.3],
           "closed", ["{{ loop.index }}", "{{ r.unit }}", "{{ r.quote }}", "{{ r.measure }}",
                      "{{ r.closed_on }}"], "本期无销号事项。")
 
@@ -205,13 +212,14 @@ def build(out: Path = TEMPLATE) -> Path:
     para("各报告载明的问题总数与台账一致。")
     para("{%p endif %}")
 
-    para("附件：问题清单", "主送")
-    para("{{ generated_line }}", "主送")
-    d.add_page_break()
-    para("附件", "Heading 1").paragraph_format.first_line_indent = Pt(0)
+    para("附件：问题清单")
+    para("{{ generated_line }}")
+    appendix = para("附件", "Heading 1")
+    appendix.paragraph_format.first_line_indent = Pt(0)
+    appendix.paragraph_format.page_break_before = True
     para("问题清单", "附件标题")
     table(["序号", "来源文件及页码", "问题（原文）", "类别/主体", "分流", "完成期限", "状态"],
-          [1.0, 2.9, 4.6, 1.9, 1.6, 2.1, 1.5],
+          [1.1, 2.4, 4.0, 1.9, 1.9, 2.3, 2.0],
           "rows", ["{{ loop.index }}", "{{ r.source }}", "{{ r.quote }}{{ r.person_line }}",
                    "{{ r.category }}/{{ r.subject }}", "{{ r.route }}", "{{ r.deadline }}",
                    "{{r r.status }}"], "无问题。")
