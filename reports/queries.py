@@ -208,6 +208,15 @@ def mismatches(documents: list[Document], rows: list[Row]) -> list[Mismatch]:
     return out
 
 
+def tasks_per_document(session: Session, document_ids: list[int]) -> dict[int, int]:
+    """Tasks of active findings per document, withdrawn ones left out (for the ingest summary)."""
+    if not document_ids:
+        return {}
+    q = (select(Finding.document_id, Task.status).join(Task, Task.finding_id == Finding.id)
+         .where(Finding.document_id.in_(document_ids), Finding.state == "active"))
+    return dict(Counter(doc for doc, status in session.exec(q).all() if status != WITHDRAWN))
+
+
 def figures(session: Session, scope: Scope | None = None, today: date | None = None) -> Figures:
     """Compute every figure for `scope` as of `today` (default: today in Beijing)."""
     scope = scope or Scope()
