@@ -18,11 +18,15 @@ def write_reports(settings: Settings, scope=None, formats: list[str] | None = No
     """The follow-up report for a scope in the given formats (default: all) under reports/."""
     from models.db import session_scope
     from reports.bundle import FORMATS, write_report
+    from reports.charts import FontMissing
     from reports.context import build_context
 
     with session_scope(settings.database_url) as s:
         ctx = build_context(s, scope=scope)
-        return write_report(ctx, list(formats or FORMATS), out_dir or settings.reports)
+        try:
+            return write_report(ctx, list(formats or FORMATS), out_dir or settings.reports)
+        except FontMissing as exc:  # the administrator's to fix, in one sentence naming the package
+            raise StaffError(str(exc)) from None
 
 
 def _day(text: Optional[str], what: str) -> Optional[date]:
