@@ -132,7 +132,8 @@ def test_html_word_excel_numbers_equal_the_database(settings, tmp_path, scope, u
     assert len(values) == want["findings"] and sum(1 for v in values if v[-1] == "是") == want["overdue"]
 
 
-def test_scope_and_withdrawn_tasks(settings):
+def test_scope_and_withdrawn_tasks(any_settings):
+    settings = any_settings  # SQLite and PostgreSQL
     fill(settings)
     everything = context(settings, Scope()).figures
     assert everything.n_withdrawn == 1 and everything.n_findings == 6  # 7 findings, 1 withdrawn
