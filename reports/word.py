@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from models import vocabulary as V
+from models.tables import Document
 from reports.context import ReportContext, Row
 from reports.queries import is_overdue
 from reports.word_template import RED, TEMPLATE
@@ -27,6 +28,25 @@ def month_cn(month: str) -> str:
     return f"{year}年{int(mon)}月"
 
 
+def cn_number(n: int) -> str:
+    """1..99 in Chinese numerals, for headings （一）（二）…"""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
+
+
+def by_document(rows: list[Row]) -> list[tuple[Document, list[tuple[int, Row]]]]:
+    """Rows grouped by their report, numbered straight through (rows come ordered by document)."""
+    groups: list[tuple[Document, list[tuple[int, Row]]]] = []
+    for n, r in enumerate(rows, 1):
+        if not groups or groups[-1][0].id != r.document.id:
+            groups.append((r.document, []))
+        groups[-1][1].append((n, r))
+    return groups
+
+
 def source_of(r: Row) -> str:
     """Where the evidence is: document title and page."""
     return f"{r.document.title or r.document.name}第{r.finding.page}页"
@@ -41,7 +61,7 @@ def _row(r: Row, today: date) -> dict:
 
     f, t = r.finding, r.task
     late = is_overdue(t, today)
-    status = (t.status if t else "") + ("（逾期）" if late else "")
+    status = (t.status if t else "") + ("\n（逾期）" if late else "")  # RichText: \n is a line break
     who = " ".join(x for x in (f.post, f.person) if x) or f.unit
     plain = {
         "source": source_of(r), "quote": f.quote, "unit": f.unit, "who": who,
@@ -53,6 +73,7 @@ def _row(r: Row, today: date) -> dict:
         "late": str((today - t.deadline).days) if late else "",
     }
     plain["status"] = RichText(status, color=RED if late else None)
+    plain["category_subject"] = RichText(f"{plain['category']}\n{plain['subject']}")
     for key in ("unit", "quote", "owner", "deadline", "late"):
         plain[f"{key}_red"] = RichText(plain[key], color=RED)
     return plain
@@ -76,6 +97,9 @@ def word_context(ctx: ReportContext, recipient: str = DEFAULT_RECIPIENT) -> dict
         "overdue": [_row(r, today) for r in fg.overdue],
         "closed": [_row(r, today) for r in fg.closed],
         "rows": [_row(r, today) for r in fg.rows],
+        "groups": [{"heading": f"（{cn_number(i)}）{doc.title or doc.name}",
+                    "rows": [{**_row(r, today), "n": n, "page": r.finding.page} for n, r in items]}
+                   for i, (doc, items) in enumerate(by_document(fg.rows), 1)],
         "mismatches": [{"document": m.document.title or m.document.name, "label": m.label,
                         "stated": m.stated, "in_ledger": m.in_ledger} for m in fg.mismatches],
     }
@@ -98,7 +122,8 @@ def render_docx(ctx: ReportContext, out: Path, template: Path = TEMPLATE,
 
     values["chart_route"] = image(bar_chart(fg.by_route, "问题分流情况")) if fg.by_route else None
     values["chart_category"] = image(bar_chart(fg.by_category, "问题类别分布")) if fg.by_category else None
-    values["chart_progress"] = image(progress_chart(fg.progress)) if fg.progress else None
+    # one month is a sentence, not a chart
+    values["chart_progress"] = image(progress_chart(fg.progress)) if len(fg.progress) > 1 else None
     doc.render(values, autoescape=True)
     doc.save(str(out))
     return out

@@ -185,20 +185,20 @@ def build(out: Path = TEMPLATE) -> Path:
 
     para("二、需重点推进的事项", "Heading 1")
     para("（一）应开展的提醒谈话", "Heading 2")
-    table(["序号", "谈话对象", "事由及依据", "完成期限", "状态"], [1.1, 3.1, 7.0, 2.3, 2.1],
+    table(["序号", "谈话对象", "事由及依据", "完成期限", "状态"], [1.3, 3.0, 6.9, 2.3, 2.1],
           "talks", ["{{ loop.index }}", "{{ r.who }}", "{{ r.quote }}（{{ r.source }}）",
                     "{{ r.deadline }}", "{{r r.status }}"], "无待开展的提醒谈话。")
     para("（二）班子调整事项", "Heading 2")
-    table(["序号", "单位", "问题及依据", "完成期限", "状态"], [1.1, 3.1, 7.0, 2.3, 2.1],
+    table(["序号", "单位", "问题及依据", "完成期限", "状态"], [1.3, 3.0, 6.9, 2.3, 2.1],
           "adjustments", ["{{ loop.index }}", "{{ r.unit }}", "{{ r.quote }}（{{ r.source }}）",
                           "{{ r.deadline }}", "{{r r.status }}"], "无班子调整事项。")
     para("（三）逾期未办结事项", "Heading 2")
-    table(["序号", "单位", "问题", "责任人/单位", "完成期限", "逾期天数"], [1.1, 2.5, 5.4, 2.4, 2.3, 1.9],
+    table(["序号", "单位", "问题", "责任人/单位", "完成期限", "逾期天数"], [1.3, 2.5, 5.2, 2.4, 2.3, 1.9],
           "overdue", ["{{ loop.index }}", "{{r r.unit_red }}", "{{r r.quote_red }}", "{{r r.owner_red }}",
                       "{{r r.deadline_red }}", "{{r r.late_red }}"], "无逾期事项。")
 
     para("三、本期整改销号情况", "Heading 1")
-    table(["序号", "单位", "问题", "整改措施及成效", "销号日期"], [1.1, 2.5, 4.9, 4.8, 2.3],
+    table(["序号", "单位", "问题", "整改措施及成效", "销号日期"], [1.3, 2.5, 4.8, 4.7, 2.3],
           "closed", ["{{ loop.index }}", "{{ r.unit }}", "{{ r.quote }}", "{{ r.measure }}",
                      "{{ r.closed_on }}"], "本期无销号事项。")
 
@@ -218,11 +218,18 @@ def build(out: Path = TEMPLATE) -> Path:
     appendix.paragraph_format.first_line_indent = Pt(0)
     appendix.paragraph_format.page_break_before = True
     para("问题清单", "附件标题")
-    table(["序号", "来源文件及页码", "问题（原文）", "类别/主体", "分流", "完成期限", "状态"],
-          [1.1, 2.4, 4.0, 1.9, 1.9, 2.3, 2.0],
-          "rows", ["{{ loop.index }}", "{{ r.source }}", "{{ r.quote }}{{ r.person_line }}",
-                   "{{ r.category }}/{{ r.subject }}", "{{ r.route }}", "{{ r.deadline }}",
-                   "{{r r.status }}"], "无问题。")
+    para("{%p if groups %}")
+    para("{%p for g in groups %}")
+    para("{{ g.heading }}", "Heading 2")
+    table(["序号", "页码", "问题（原文）", "类别/主体", "分流", "完成期限", "状态"],
+          [1.3, 1.2, 4.6, 2.3, 1.9, 2.3, 2.0],
+          "g.rows", ["{{ r.n }}", "{{ r.page }}", "{{ r.quote }}{{ r.person_line }}",
+                     "{{r r.category_subject }}", "{{ r.route }}", "{{ r.deadline }}",
+                     "{{r r.status }}"], "无问题。")
+    para("{%p endfor %}")
+    para("{%p else %}")
+    para("无问题。")
+    para("{%p endif %}")
     out.parent.mkdir(parents=True, exist_ok=True)
     d.save(str(out))
     return out
