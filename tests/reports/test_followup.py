@@ -284,3 +284,36 @@ def test_pdf_numbers_text_fonts_and_first_page(settings, tmp_path):
     fonts = set(re.findall(rb"/BaseFont\s*/(?:[A-Z]{6}\+)?([A-Za-z0-9-]+)", (tmp_path / "1.pdf").read_bytes()))
     assert any(b"NotoSerifCJK" in f for f in fonts), fonts  # 仿宋 mapped to a CJK serif
     assert not any(b"Times" in f or b"LiberationSerif" in f for f in fonts), fonts  # no Latin serif digits
+
+
+def test_html_report_prints_on_a4_with_repeated_headers(settings, tmp_path):
+    """Printed by headless Chromium as a reader would: A4 pages, and every page of the long
+    appendix starts its table with the header row again."""
+    import shutil
+    import subprocess
+
+    import pypdfium2 as pdfium
+
+    from reports.render import render_html
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("no headless Chromium here (the web page's tests install one)")
+    many = [(f"第{i}项问题：制度执行不到位，台账记录不全，群众反映较多的事项需要逐一整改。", "unit", "finance",
+             "minor", "", "") for i in range(60)]
+    with session_scope(settings.database_url) as s:
+        doc = Document(sha256="c" * 64, name="c.docx", title="关于某单位的反馈意见", unit=UNIT_A)
+        save_and_route(s, doc, Extraction(_drafts(many), {}, "v1"), today=date(2026, 3, 2))
+    html = render_html(context(settings, Scope()), tmp_path / "r.html")
+    pdf = tmp_path / "printed.pdf"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'b'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri()],
+                   capture_output=True, timeout=600, check=True)
+    doc = pdfium.PdfDocument(str(pdf))
+    pages = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    sizes = {tuple(round(v) for v in doc[i].get_size()) for i in range(len(doc))}
+    doc.close()
+    assert sizes == {(595, 842)}  # A4, not Letter
+    first = next(i for i, t in enumerate(pages) if "附件：问题清单" in t)
+    assert len(pages) - first >= 2  # the appendix runs over several pages
+    assert all("问题（原文）" in t for t in pages[first:])  # its header repeated on each
