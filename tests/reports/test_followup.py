@@ -56,7 +56,8 @@ def fill(settings) -> None:
                      unit=UNIT_B, created_at=datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc))
         save_and_route(s, b, Extraction(_drafts(DOC_B), {"problems_total": 5}, "v1"), today=date(2026, 7, 1))
     with session_scope(settings.database_url) as s:
-        tasks = {f.quote: t for f, t in s.exec(select(Finding, Task).join(Task, Task.finding_id == Finding.id))}
+        pairs = s.exec(select(Finding, Task).join(Task, Task.finding_id == Finding.id)).all()
+        tasks = {f.quote: t for f, t in pairs}
         ledger.withdraw(s, tasks[DOC_A[3][0]], "李某", "经核实不属于本轮问题")
         done = tasks[DOC_B[0][0]]
         ledger.start(s, done, "张某")
@@ -171,8 +172,10 @@ def test_two_renders_are_identical(settings, tmp_path):
 
     fill(settings)
     one, two = context(settings, Scope()), context(settings, Scope())
-    assert render_html(one, tmp_path / "1.html").read_bytes() == render_html(two, tmp_path / "2.html").read_bytes()
-    assert docx_text(render_docx(one, tmp_path / "1.docx")) == docx_text(render_docx(two, tmp_path / "2.docx"))
+    html = [render_html(c, tmp_path / f"{n}.html").read_bytes() for n, c in ((1, one), (2, two))]
+    assert html[0] == html[1]
+    words = [docx_text(render_docx(c, tmp_path / f"{n}.docx")) for n, c in ((1, one), (2, two))]
+    assert words[0] == words[1]
 
 
 def test_empty_sections_have_no_table_header(settings, tmp_path):
@@ -281,7 +284,8 @@ def test_pdf_numbers_text_fonts_and_first_page(settings, tmp_path):
     body = flat(texts[0])
     assert f"发现问题{want['findings']}条" in body and f"逾期未办结{want['overdue']}项" in body
     assert "王某某" in body and "<script>alert('x')</script>" in body
-    fonts = set(re.findall(rb"/BaseFont\s*/(?:[A-Z]{6}\+)?([A-Za-z0-9-]+)", (tmp_path / "1.pdf").read_bytes()))
+    raw = (tmp_path / "1.pdf").read_bytes()
+    fonts = set(re.findall(rb"/BaseFont\s*/(?:[A-Z]{6}\+)?([A-Za-z0-9-]+)", raw))
     assert any(b"NotoSerifCJK" in f for f in fonts), fonts  # 仿宋 mapped to a CJK serif
     assert not any(b"Times" in f or b"LiberationSerif" in f for f in fonts), fonts  # no Latin serif digits
 
@@ -306,8 +310,9 @@ def test_html_report_prints_on_a4_with_repeated_headers(settings, tmp_path):
         save_and_route(s, doc, Extraction(_drafts(many), {}, "v1"), today=date(2026, 3, 2))
     html = render_html(context(settings, Scope()), tmp_path / "r.html")
     pdf = tmp_path / "printed.pdf"
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'b'}",
-                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri()],
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                    f"--user-data-dir={tmp_path / 'b'}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", html.as_uri()],
                    capture_output=True, timeout=600, check=True)
     doc = pdfium.PdfDocument(str(pdf))
     pages = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
