@@ -61,7 +61,8 @@ def overdue_task(today: str) -> dict:
 
 @task(name="render-reports", cache_policy=NO_CACHE, persist_result=False)
 def reports_task(today: str) -> dict:
-    """The follow-up report (HTML, Word) and the Excel ledger, latest version."""
+    """The follow-up report (HTML) and the Excel ledger, latest version: no chart fonts or
+    LibreOffice needed at night; `zhenggai report` makes the Word and PDF versions."""
     from reports.bundle import write_report
     from reports.context import build_context
 
@@ -69,7 +70,7 @@ def reports_task(today: str) -> dict:
     settings.ensure_dirs()
     with session_scope(settings.database_url) as s:
         ctx = build_context(s, today=date.fromisoformat(today))
-        written = write_report(ctx, ["html", "docx", "xlsx"], settings.reports)
+        written = write_report(ctx, ["html", "xlsx"], settings.reports)
     return {fmt: str(path) for fmt, path in written.files.items()}
 
 
