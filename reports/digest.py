@@ -6,6 +6,7 @@ come from reports/queries.py like every other report.
 """
 from __future__ import annotations
 
+import html
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -58,15 +59,12 @@ def last_digest(session: Session) -> AuditEvent | None:
                         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).first()
 
 
-def _describe(event: AuditEvent, tasks: dict[int, tuple[Task, Finding]]) -> str:
-    if event.entity == "task" and event.entity_id.isdigit() and int(event.entity_id) in tasks:
-        task, finding = tasks[int(event.entity_id)]
-        return f"{finding.unit}：{finding.quote}"
-    if event.entity == "finding" and event.entity_id.isdigit():
-        f = tasks.get(-int(event.entity_id))
-        if f:
-            return f"{f[1].unit}：{f[1].quote}"
-    return f"{event.entity} {event.entity_id}"
+def _describe(event: AuditEvent, by_task: dict[int, Finding], by_finding: dict[int, Finding]) -> str:
+    """The unit and problem an audit row is about, or its entity when that is not a task/finding."""
+    finding = None
+    if event.entity_id.isdigit():
+        finding = {"task": by_task, "finding": by_finding}.get(event.entity, {}).get(int(event.entity_id))
+    return f"{finding.unit}：{finding.quote}" if finding else f"{event.entity} {event.entity_id}"
 
 
 def build_digest(session: Session, today: date) -> Digest:
@@ -80,15 +78,14 @@ def build_digest(session: Session, today: date) -> Digest:
         intake = intake.where(Intake.seen_at > since)
         events = events.where(AuditEvent.at > since)
     events_since = session.exec(events).all()
-    pairs = session.exec(select(Task, Finding).join(Finding, Finding.id == Task.finding_id)).all()
-    lookup: dict[int, tuple[Task, Finding]] = {t.id: (t, f) for t, f in pairs}
-    lookup.update({-f.id: (t, f) for t, f in pairs})
+    by_task = dict(session.exec(select(Task.id, Finding).join(Finding, Finding.id == Task.finding_id)).all())
+    by_finding = {f.id: f for f in by_task.values()}
     fg = figures(session, today=today)
     since_day = date.fromisoformat(last.entity_id) if last else None
     return Digest(
         today=today, until=until, since=since, since_day=since_day, arrived=list(session.exec(intake).all()),
         change_counts=Counter(ACTIONS.get(e.action, e.action) for e in events_since).most_common(),
-        changes=[Change(e.at, ACTIONS.get(e.action, e.action), _describe(e, lookup))
+        changes=[Change(e.at, ACTIONS.get(e.action, e.action), _describe(e, by_task, by_finding))
                  for e in events_since[:MAX_LISTED]],
         # overdue now, and not yet overdue on the previous digest's day
         fell_due=[r for r in fg.rows if is_overdue(r.task, today)
@@ -106,8 +103,8 @@ def record_digest(session: Session, digest: Digest) -> None:
 
 
 def _cell(text: str) -> str:
-    """Markdown table cells: no pipes or line breaks from document text."""
-    return " ".join(str(text).replace("|", "｜").split())
+    """Markdown table cells: no pipes, line breaks or live HTML from document text."""
+    return html.escape(" ".join(str(text).replace("|", "｜").split()), quote=False)
 
 
 def digest_markdown(d: Digest) -> str:

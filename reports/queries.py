@@ -36,6 +36,10 @@ class Scope:
     date_from: date | None = None
     date_to: date | None = None
 
+    @property
+    def has_period(self) -> bool:
+        return self.date_from is not None or self.date_to is not None
+
     def describe(self) -> str:
         """The scope in one Chinese phrase for the report's subtitle."""
         parts = []
@@ -118,9 +122,11 @@ class Figures:
 
     def overview(self) -> dict[str, int]:
         """The headline figures, labelled in Chinese, in the order every format shows them."""
-        return {"报告文件": self.n_documents, "发现问题": self.n_findings, "整改任务": self.n_tasks,
-                "未完成": self.n_open, "已销号": self.n_closed_total, "逾期未办结": self.n_overdue,
-                "本期销号": self.n_closed}
+        out = {"报告文件": self.n_documents, "发现问题": self.n_findings, "整改任务": self.n_tasks,
+               "未完成": self.n_open, "已销号": self.n_closed_total, "逾期未办结": self.n_overdue}
+        if self.scope.has_period:
+            out["本期销号"] = self.n_closed
+        return out
 
 
 def beijing_day(moment: datetime | None) -> date | None:
@@ -226,9 +232,8 @@ def figures(session: Session, scope: Scope | None = None, today: date | None = N
     doc_ids = {r.document.id for r in every}
     docs = [d for d in session.exec(select(Document).order_by(Document.id)).all()
             if document_in_scope(d, scope, doc_ids)]
-    period = scope.date_from is not None or scope.date_to is not None
     closed = [r for r in rows if r.task and r.task.status == CLOSED
-              and (not period or in_period(beijing_day(r.task.closed_at), scope))]
+              and (not scope.has_period or in_period(beijing_day(r.task.closed_at), scope))]
     return Figures(
         scope=scope, today=today, documents=docs, rows=rows, n_withdrawn=len(every) - len(rows),
         by_route=tally([r.finding.route for r in rows], V.ROUTES),

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from reports.context import ReportContext, Row
 from reports.queries import is_overdue
-from reports.word import TITLE, by_document, cn_date, cn_number, source_of
+from reports.word import TITLE, by_document, closed_heading, cn_date, cn_number, source_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -28,6 +28,7 @@ def html_text(ctx: ReportContext, template: str = "followup.html.j2") -> str:
     return environment().get_template(template).render(
         ctx=ctx, fg=ctx.figures, title=TITLE, scope=ctx.scope.describe(), today_cn=cn_date(today),
         who=who, source=source_of, groups=by_document(ctx.figures.rows), cn_number=cn_number,
+        closed_heading=closed_heading(ctx),
         overdue_attr=lambda r: Markup(' class="overdue"') if is_overdue(r.task, today) else "")
 
 

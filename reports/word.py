@@ -79,6 +79,10 @@ def _row(r: Row, today: date) -> dict:
     return plain
 
 
+def closed_heading(ctx: ReportContext) -> str:
+    return "本期整改销号情况" if ctx.scope.has_period else "整改销号情况"
+
+
 def word_context(ctx: ReportContext, recipient: str = DEFAULT_RECIPIENT) -> dict:
     fg, today = ctx.figures, ctx.today
     progress = fg.progress[-1] if fg.progress else None
@@ -88,7 +92,9 @@ def word_context(ctx: ReportContext, recipient: str = DEFAULT_RECIPIENT) -> dict
         "generated_line": f"（系统生成于{ctx.generated}）",
         "n_documents": fg.n_documents, "n_findings": fg.n_findings, "n_tasks": fg.n_tasks,
         "n_open": fg.n_open, "n_closed_total": fg.n_closed_total, "n_overdue": fg.n_overdue,
-        "n_closed": fg.n_closed, "n_withdrawn": fg.n_withdrawn,
+        "n_closed": fg.n_closed, "n_withdrawn": fg.n_withdrawn, "has_period": ctx.scope.has_period,
+        "closed_heading": closed_heading(ctx), "no_closed": "本期无销号事项。" if ctx.scope.has_period
+        else "尚无销号事项。",
         "route_summary": summary(fg.by_route), "category_summary": summary(fg.by_category),
         "progress_summary": (f"截至{month_cn(progress[0])}，累计形成整改任务{progress[2]}项，"
                              f"已销号{progress[1]}项。") if progress else "暂无整改任务。",

@@ -166,8 +166,8 @@ def build(out: Path = TEMPLATE) -> Path:
 
     para("一、总体情况", "Heading 1")
     para("共收到报告文件{{ n_documents }}个，发现问题{{ n_findings }}条，形成整改任务{{ n_tasks }}项。"
-         "其中已销号{{ n_closed_total }}项，未完成{{ n_open }}项，逾期未办结{{ n_overdue }}项；"
-         "本期销号{{ n_closed }}项。{% if n_withdrawn %}另有已撤销任务{{ n_withdrawn }}项，不计入以上数字。{% endif %}")
+         "其中已销号{{ n_closed_total }}项，未完成{{ n_open }}项，逾期未办结{{ n_overdue }}项。"
+         "{% if has_period %}本期销号{{ n_closed }}项。{% endif %}{% if n_withdrawn %}另有已撤销任务{{ n_withdrawn }}项，不计入以上数字。{% endif %}")
     para("（一）问题分布", "Heading 2")
     para("1.分流情况。{{ route_summary }}。")
     para("{%p if chart_route %}")
@@ -197,10 +197,10 @@ def build(out: Path = TEMPLATE) -> Path:
           "overdue", ["{{ loop.index }}", "{{r r.unit_red }}", "{{r r.quote_red }}", "{{r r.owner_red }}",
                       "{{r r.deadline_red }}", "{{r r.late_red }}"], "无逾期事项。")
 
-    para("三、本期整改销号情况", "Heading 1")
+    para("三、{{ closed_heading }}", "Heading 1")
     table(["序号", "单位", "问题", "整改措施及成效", "销号日期"], [1.3, 2.5, 4.8, 4.7, 2.3],
           "closed", ["{{ loop.index }}", "{{ r.unit }}", "{{ r.quote }}", "{{ r.measure }}",
-                     "{{ r.closed_on }}"], "本期无销号事项。")
+                     "{{ r.closed_on }}"], "{{ no_closed }}")
 
     para("四、报告数据核对", "Heading 1")
     para("{%p if mismatches %}")

@@ -322,3 +322,26 @@ def test_html_report_prints_on_a4_with_repeated_headers(settings, tmp_path):
     first = next(i for i, t in enumerate(pages) if "附件：问题清单" in t)
     assert len(pages) - first >= 2  # the appendix runs over several pages
     assert all("问题（原文）" in t for t in pages[first:])  # its header repeated on each
+
+
+def test_digest_covers_what_happened_since_the_last_one(settings):
+    from reports.digest import build_digest, digest_html, digest_markdown, record_digest
+
+    fill(settings)
+    with session_scope(settings.database_url) as s:
+        first = build_digest(s, TODAY)
+        record_digest(s, first)
+    assert first.since is None and len(first.fell_due) == expected(settings)["overdue"]
+    assert dict(first.change_counts)["审批销号"] == 1
+    md = digest_markdown(first)
+    assert "&lt;script&gt;" in md and "<script>" not in md  # markdown shown in the Prefect UI
+    assert "<script>alert" not in digest_html(first)
+
+    with session_scope(settings.database_url) as s:
+        task = s.exec(select(Task).join(Finding, Finding.id == Task.finding_id)
+                      .where(Finding.quote == DOC_B[1][0])).one()
+        ledger.start(s, task, "张某")
+    with session_scope(settings.database_url) as s:  # a month later: one more deadline has passed
+        second = build_digest(s, date(2026, 10, 1))
+    assert second.since is not None and second.change_counts == [("开始整改", 1)]
+    assert [r.finding.quote for r in second.fell_due] == [DOC_B[1][0]]  # due 2026-09-29
