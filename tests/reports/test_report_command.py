@@ -43,3 +43,15 @@ def test_report_refusals_are_chinese_sentences(settings, tmp_path):
         r = run(["report", *args])
         assert r.returncode == 1 and sentence in r.stdout, (args, r.stdout, r.stderr)
         assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_pdf_asked_for_without_libreoffice(settings, tmp_path):
+    """No LibreOffice on PATH: the Word report is still written and the command says why no PDF."""
+    fill(settings)
+    out = tmp_path / "报告"
+    env = dict(os.environ, PATH=str(ZHENGGAI.parent))  # only the virtualenv: no soffice
+    r = subprocess.run([str(ZHENGGAI), "report", "--format", "docx,pdf", "--out", str(out)], env=env,
+                       capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "PDF报告未生成" in r.stdout and "未安装 LibreOffice" in r.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["整改跟踪报告.docx"]
