@@ -36,7 +36,29 @@ def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> li
     for fut in as_completed(futures):
         row = fut.result()
         results.append(row)
+    try:
+        publish_outcomes(results)
+    except Exception:  # the files are in the ledger already; a missing artifact must not fail the run
+        get_run_logger().warning("could not publish the ingest artifact", exc_info=True)
     return results
+
+
+def publish_outcomes(rows: list[dict]) -> None:
+    """A table artifact so the Prefect UI shows what this run did: file, outcome, findings, tasks."""
+    from prefect.artifacts import create_table_artifact
+
+    from models import vocabulary as V
+    from models.db import session_scope
+    from reports.queries import tasks_per_document
+
+    ids = sorted({r["document_id"] for r in rows if r.get("document_id")})
+    with session_scope(get_settings().database_url) as s:
+        tasks = tasks_per_document(s, ids)
+    table = [{"文件": r["name"], "结果": V.DOC_STATUS.get(r["status"], r["status"]),
+              "问题数": r["findings"], "整改任务数": tasks.get(r["document_id"], 0) if r["document_id"] else 0,
+              "说明": r["message"] + ("（此前已处理，无变化）" if r["unchanged"] else "")}
+             for r in sorted(rows, key=lambda r: r["name"])]
+    create_table_artifact(table=table, key="ingest-outcomes", description=f"导入 {len(rows)} 个文件")
 
 
 def outcomes(rows: list[dict]) -> list[Outcome]:

@@ -82,8 +82,9 @@ def test_nightly_ingests_retries_marks_overdue_and_renders(settings, prefect_har
         assert marked == sum(1 for t in tasks if t.overdue_level == 2)
     assert summary["overdue"]["escalated"] == marked
     digest = digest_path(later.isoformat())
-    assert summary["reports"]["digest"] == str(digest)
-    assert "巡察发现问题整改跟踪报告" in digest.read_text(encoding="utf-8")
+    assert summary["digest"]["html"] == str(digest)
+    # the first digest covers everything so far: the scan given to the CLI and the two inbox files
+    assert "每日摘要" in digest.read_text(encoding="utf-8") and summary["digest"]["arrived"] == 3
     assert (settings.reports / "整改台账.xlsx").is_file()
 
     partial.unlink()
