@@ -293,6 +293,14 @@ def tasks_withdraw(task_id: int, by: str = BY, reason: str = typer.Option(..., "
     _task_action(task_id, lambda s, t: ledger.withdraw(s, t, by, reason))
 
 
+@tasks_app.command("keep")
+def tasks_keep(task_id: int, by: str = BY, reason: str = typer.Option(..., "--reason", help="复核意见")) -> None:
+    """复核后保留任务（待复核 → 原状态）；不成立的用 withdraw 撤销。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.keep_after_review(s, t, by, reason))
+
+
 @app.command()
 def reextract(all_docs: bool = typer.Option(False, "--all", help="全部文件，而不仅是规则更新后未处理的")) -> None:
     """用当前规则重新识别已导入文件中的问题（保留审核人员的修改）。"""

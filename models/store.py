@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 from extractors.document import Document as ReadDocument
 from extractors.document import Extraction
 from models.audit import audit
+from models.ledger import OPEN, WITHDRAWN, hold_for_review, resume
 from models.routing import RoutingTable, load_routing
 from models.tables import Correction, Document, Finding, Task, utcnow
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans("，。；：（）“”！？、", ",.;:()\"\"!?,")
-CORRECTABLE = ("subject", "category", "severity", "route", "person", "post", "state")
 
 
 def normalise_span(text: str) -> str:
@@ -68,6 +68,7 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     existing = {f.fingerprint: f for f in session.exec(
         select(Finding).where(Finding.document_id == record.id)).all()}
     seen: set[str] = set()
+    found_again: list[Finding] = []
     stats = {"new": 0, "kept": 0, "vanished": 0}
     for draft in extraction.findings:
         fp = fingerprint(record.sha256, draft.quote)
@@ -84,6 +85,7 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
             stats["kept"] += 1
             if finding.state == "vanished":
                 finding.state = "active"
+                found_again.append(finding)
         finding.page, finding.section = draft.page, list(draft.section)
         finding.start, finding.end = draft.start, draft.end
         finding.subject, finding.category, finding.severity = draft.subject, draft.category, draft.severity
@@ -99,7 +101,9 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.updated_at = utcnow()
         session.add(finding)
         session.flush()
-        ensure_task(session, finding, routing, today)
+        task = ensure_task(session, finding, routing, today)
+        if finding in found_again and finding.state == "active":
+            resume(session, task)
     for fp, finding in existing.items():
         if fp not in seen and finding.origin == "extracted" and finding.state == "active":
             finding.state = "vanished"
@@ -107,6 +111,9 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
             session.add(finding)
             stats["vanished"] += 1
             audit(session, "finding.vanished", "finding", finding.id, rules_version=extraction.rules_version)
+            task = session.exec(select(Task).where(Task.finding_id == finding.id)).first()
+            if task is not None:
+                hold_for_review(session, task, "规则更新后未再识别出该问题，待审核人员复核")
     return stats
 
 
@@ -134,11 +141,11 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
                     deadline=routing.deadline(finding.route, today),
                     owner=finding.person if finding.subject == "individual" else finding.unit)
         if finding.state != "active":
-            task.status = "撤销"
+            task.status = WITHDRAWN
         session.add(task)
         session.flush()
         audit(session, "task.created", "task", task.id, route=task.route, finding=finding.id)
-    elif task.route != finding.route and task.status in ("待办", "进行中", "延期"):
+    elif task.route != finding.route and task.status in OPEN:
         old = task.route
         task.route = finding.route
         task.deadline = routing.deadline(finding.route, today)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from models import vocabulary as V
+from models.ledger import OPEN
 from models.tables import Document, Finding, Task
 
 
@@ -57,7 +58,6 @@ def build_context(session: Session, today: date | None = None,
         return [(labels.get(k, k), c[k]) for k in labels if c[k]] + \
                [(k, n) for k, n in c.items() if k not in labels]
 
-    open_states = ("待办", "进行中", "延期")
     return ReportContext(
         generated=datetime.now().strftime("%Y年%m月%d日 %H:%M"),
         today=today,
@@ -67,7 +67,7 @@ def build_context(session: Session, today: date | None = None,
         by_subject=tally([r.finding.subject for r in rows], V.SUBJECTS),
         by_category=tally([r.finding.category for r in rows], V.CATEGORIES),
         by_status=tally([r.task.status for r in rows if r.task], {s: s for s in V.TASK_STATUSES}),
-        overdue=[r for r in rows if r.task and r.task.status in open_states and r.task.deadline < today],
+        overdue=[r for r in rows if r.task and r.task.status in OPEN and r.task.deadline < today],
         labels={"subject": V.SUBJECTS, "severity": V.SEVERITIES, "category": V.CATEGORIES,
                 "route": V.ROUTES, "kind": V.KINDS, "doc_status": V.DOC_STATUS},
     )
