@@ -288,22 +288,30 @@ TEMPORARY_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
 
 
 def is_temporary_name(name: str) -> bool:
-    """Temporary and partial files that editors, browsers and copy tools leave while writing."""
+    """Names that editors, browsers and copy tools use while writing, and hidden names. Such a file
+    is not passed over: it is taken once unchanged for Settings.temp_settle (not the usual settle)."""
     low = name.lower()
     return low.startswith(TEMPORARY_PREFIXES) or low.endswith(TEMPORARY_SUFFIXES)
 
 
+def is_temporary_path(path: Path, root: Path) -> bool:
+    """A temporary-looking name, or a file inside a temporary-looking (hidden) folder under root."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = (path.name,)
+    return any(is_temporary_name(p) for p in parts)
+
+
 def iter_entries(paths: list[Path]) -> list[Path]:
-    """Expand folders (recursively, links not followed) into entries, skipping temporary files.
-    Paths named directly are always kept: the caller asked for them."""
+    """Expand folders (recursively, links not followed) into entries: every file, hidden and
+    temporary-looking names included, so that each gets its recorded outcome."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    if not is_temporary_name(f):
-                        out.append(Path(root) / f)
+                dirs.sort()
+                out.extend(Path(root) / f for f in sorted(files))
         else:
             out.append(p)
     return out

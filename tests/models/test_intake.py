@@ -162,3 +162,28 @@ def test_failed_copy_leaves_no_part_file(settings, tmp_path):
     assert proc.stdout.startswith("raised"), proc.stderr[-2000:]
     assert list(settings.work.iterdir()) == []
     assert big.stat().st_size == (3 << 20) + 9  # the original is untouched
+
+
+def test_every_file_in_a_folder_is_an_entry_and_fresh_temporary_names_wait(settings, tmp_path):
+    """Hidden and temporary-looking names are listed like any other file; one still being written
+    (changed within temp_settle) is recorded as skipped with its reason, one long unchanged is read."""
+    from dataclasses import replace
+
+    from models.intake import iter_entries
+
+    folder = tmp_path / "收件"
+    (folder / ".隐藏目录").mkdir(parents=True)
+    names = ["..报告.docx", ".隐藏.docx", "~$报告.docx", "下载.part", "普通.docx", ".隐藏目录/内部.docx"]
+    for n in names:
+        make_docx(folder / n, REPORT_PARAGRAPHS)
+    assert sorted(p.relative_to(folder).as_posix() for p in iter_entries([folder])) == sorted(names)
+
+    s = replace(settings, temp_settle=30.0)
+    fresh = ingest_file(folder / "..报告.docx", s, analyse)
+    assert (fresh.status, fresh.reason) == ("skipped", "STILL_WRITING") and "临时文件" in fresh.message
+    old = folder / "~$报告.docx"
+    os.utime(old, (old.stat().st_atime - 60, old.stat().st_mtime - 60))
+    assert ingest_file(old, s, analyse).status == "ingested"
+    with session_scope(s.database_url) as db:
+        rows = {(i.name, i.status, i.reason) for i in db.exec(select(Intake)).all()}
+    assert rows == {("..报告.docx", "skipped", "STILL_WRITING"), ("~$报告.docx", "ingested", "")}
