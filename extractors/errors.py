@@ -42,9 +42,6 @@ MESSAGES_ZH: dict[Reason, str] = {
     Reason.OCR_USED: "文件经文字识别（OCR）读取，引文可能有个别错字，请对照原件核对。",
 }
 
-# Reasons that describe a file that was read, with a caveat (Document.warning_codes), not a failure.
-WARNING_CODES = frozenset({Reason.NEEDS_OCR, Reason.OCR_USED, Reason.TYPE_MISMATCH})
-
 
 class ReadError(Exception):
     """A file that cannot be read. Carries the reason code; the message is for the log."""

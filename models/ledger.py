@@ -12,11 +12,12 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from models import vocabulary as V
 from models.audit import audit
 from models.tables import AuditEvent, Task, utcnow
 
-TODO, DOING, SUBMITTED, CLOSED, EXTENDED, WITHDRAWN = "待办", "进行中", "待销号", "已销号", "延期", "撤销"
-REVIEW = "待复核"  # its finding vanished after re-extraction: a reviewer decides
+# The statuses are the vocabulary's words (models/vocabulary.py), stored as they are shown.
+TODO, DOING, SUBMITTED, CLOSED, EXTENDED, WITHDRAWN, REVIEW = V.TASK_STATUSES  # REVIEW: finding vanished
 OPEN = (TODO, DOING, EXTENDED)  # the unit still owes work: these can become overdue
 
 ALLOWED: dict[str, tuple[str, ...]] = {

@@ -28,7 +28,6 @@ class ReportContext:
     by_route: list[tuple[str, int]] = field(default_factory=list)
     by_subject: list[tuple[str, int]] = field(default_factory=list)
     by_category: list[tuple[str, int]] = field(default_factory=list)
-    by_status: list[tuple[str, int]] = field(default_factory=list)
     overdue: list[Row] = field(default_factory=list)
     labels: dict = field(default_factory=dict)
 
@@ -66,7 +65,6 @@ def build_context(session: Session, today: date | None = None,
         by_route=tally([r.finding.route for r in rows], V.ROUTES),
         by_subject=tally([r.finding.subject for r in rows], V.SUBJECTS),
         by_category=tally([r.finding.category for r in rows], V.CATEGORIES),
-        by_status=tally([r.task.status for r in rows if r.task], {s: s for s in V.TASK_STATUSES}),
         overdue=[r for r in rows if r.task and r.task.status in OPEN and r.task.deadline < today],
         labels={"subject": V.SUBJECTS, "severity": V.SEVERITIES, "category": V.CATEGORIES,
                 "route": V.ROUTES, "kind": V.KINDS, "doc_status": V.DOC_STATUS},
