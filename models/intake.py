@@ -6,7 +6,10 @@
   the original name is metadata only, never part of a path.
 - One database transaction per file; the same entry seen again changes nothing; the same bytes
   under another name are recorded as a duplicate of the first.
-- Only the inbox that zhenggai owns has files moved out of it (move=True); other inputs stay put.
+- Only the inbox that zhenggai owns has files moved out of it (move=True), and only if the entry is
+  still the file that was stored (device, inode, size, mtime); other inputs stay put.
+- Every file is an entry, hidden and temporary-looking names included: such a name is taken once
+  unchanged for Settings.temp_settle, and recorded as skipped (STILL_WRITING) if handed over sooner.
 """
 from __future__ import annotations
 
