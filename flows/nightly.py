@@ -19,7 +19,7 @@ from flows.ingest import ingest_flow
 from flows.watch import scan, signature
 from models.db import session_scope
 from models.ledger import mark_overdue
-from models.intake import is_temporary_path
+from models.intake import is_temporary_path, sweep_work
 from models.retry import retry_transient
 from models.settings import TEMP_SETTLE_S, get_settings
 
@@ -106,6 +106,7 @@ def nightly_flow(today: str | None = None, min_age: float = 60.0) -> dict:
     settings.ensure_dirs()
     summary: dict = {"today": today, "errors": []}
     steps = (
+        ("swept", lambda: sweep_work(settings)),  # copies left by a run killed mid-copy
         ("ingested", lambda: ingest_flow(settled_entries(settings.inbox, min_age, settings.temp_settle),
                                          source="nightly", move=True)),
         ("retried", retry_task),

@@ -183,6 +183,24 @@ def ingest_file(path: Path, settings: Settings, analyse: Analyser, *, source: st
     return outcome
 
 
+STALE_WORK_S = 86400.0  # a copy in work/ untouched this long belongs to a run that was killed
+
+
+def sweep_work(settings: Settings, max_age_s: float = STALE_WORK_S) -> int:
+    """Remove work/*.part copies left by runs killed mid-copy (a live copy is written to constantly,
+    so an old one has no owner). Returns how many were removed."""
+    removed = 0
+    cutoff = time.time() - max_age_s
+    for p in settings.work.glob("*.part"):
+        try:
+            if p.is_file() and not p.is_symlink() and p.stat().st_mtime < cutoff:
+                p.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def file_identity(st: os.stat_result) -> tuple[int, int, int, int]:
     """What tells one file apart from another dropped under the same name, or rewritten in place."""
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns

@@ -187,3 +187,17 @@ def test_every_file_in_a_folder_is_an_entry_and_fresh_temporary_names_wait(setti
     with session_scope(s.database_url) as db:
         rows = {(i.name, i.status, i.reason) for i in db.exec(select(Intake)).all()}
     assert rows == {("..报告.docx", "skipped", "STILL_WRITING"), ("~$报告.docx", "ingested", "")}
+
+
+def test_copies_left_by_a_killed_run_are_swept(settings):
+    """A run killed mid-copy (SIGKILL: no clean-up possible) leaves a .part; the next nightly run
+    removes those old enough that no live copy can own them, and nothing else."""
+    from models.intake import sweep_work
+
+    old, fresh, other = (settings.work / n for n in ("a1.part", "b2.part", "notes.txt"))
+    for p in (old, fresh, other):
+        p.write_bytes(b"x" * 10)
+    os.utime(old, (0, old.stat().st_mtime - 2 * 86400))
+    os.utime(other, (0, other.stat().st_mtime - 2 * 86400))
+    assert sweep_work(settings) == 1
+    assert not old.exists() and fresh.exists() and other.exists()
