@@ -55,6 +55,8 @@ def _setup(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect waits 20 s for its local API by default: a busy machine misses that, the CLI must not.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 
 
 def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> list:
