@@ -22,11 +22,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from extractors.clauses import normalise
+from models import vocabulary as V
 
 RULES_DIR = Path(__file__).parent / "rules"
 REGEX_TIMEOUT = 0.05  # seconds per search; a timed-out search counts as no match
-CATEGORIES = {"political", "selection", "duty", "conduct", "integrity", "personal_matters", "team",
-              "supervision", "party_building", "finance", "rectification", "other"}
+CATEGORIES = frozenset(V.CATEGORIES)  # the one vocabulary (models/vocabulary.py)
 COUNT_KEYS = {"problems_total", "problems_rectified", "problems_in_progress", "reminder_talk",
               "criticism_education", "admonishment", "organizational_handling", "disciplinary_sanction",
               "accountability", "clues_transferred", "team_adjustment", "rules_made"}

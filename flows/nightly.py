@@ -19,8 +19,9 @@ from flows.ingest import ingest_flow
 from flows.watch import scan, signature
 from models.db import session_scope
 from models.ledger import mark_overdue
+from models.intake import is_temporary_path, sweep_work
 from models.retry import retry_transient
-from models.settings import get_settings
+from models.settings import TEMP_SETTLE_S, get_settings
 
 
 # Deadlines are Beijing dates: a run at 02:00 there is still "yesterday" on a UTC worker.
@@ -98,14 +99,15 @@ def digest_task(today: str) -> dict:
             "changes": sum(n for _, n in digest.change_counts)}
 
 
-def settled_entries(folder: Path, min_age: float) -> list[str]:
-    """Inbox files not being written: temporary/partial names skipped (as the watcher does), and
-    files changed in the last min_age seconds left for the watcher or the next run."""
+def settled_entries(folder: Path, min_age: float, temp_settle: float = TEMP_SETTLE_S) -> list[str]:
+    """Inbox files not being written: files changed in the last min_age seconds (temp_settle for a
+    temporary-looking or hidden name, as the watcher does) are left for the watcher or the next run."""
     now = time.time()
     out = []
     for p in scan(folder):
         sig = signature(p)
-        if sig is not None and now - sig[1] / 1e9 >= min_age:
+        wait = temp_settle if is_temporary_path(p, folder) else min_age
+        if sig is not None and now - sig[1] / 1e9 >= wait:
             out.append(str(p))
     return out
 
@@ -126,8 +128,9 @@ def nightly_flow(today: str | None = None, min_age: float = 60.0) -> dict:
     settings.ensure_dirs()
     summary: dict = {"today": today, "errors": []}
     steps = (
-        ("ingested", lambda: ingest_flow(settled_entries(settings.inbox, min_age), source="nightly",
-                                         move=True)),
+        ("swept", lambda: sweep_work(settings)),  # copies left by a run killed mid-copy
+        ("ingested", lambda: ingest_flow(settled_entries(settings.inbox, min_age, settings.temp_settle),
+                                         source="nightly", move=True)),
         ("retried", retry_task),
         ("reextracted", reextract_task),
         ("overdue", lambda: overdue_task(today)),

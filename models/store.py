@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from extractors.document import Document as ReadDocument
 from extractors.document import Extraction
 from models.audit import audit
+from models.ledger import OPEN, WITHDRAWN, hold_for_review, resume
 from models.routing import RoutingTable, load_routing
 from models.tables import Correction, Document, Finding, Task, utcnow
 
@@ -72,6 +73,7 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     existing = {f.fingerprint: f for f in session.exec(
         select(Finding).where(Finding.document_id == record.id)).all()}
     drafts: dict[str, object] = {}
+    found_again: list[Finding] = []
     for draft in extraction.findings:
         drafts.setdefault(fingerprint(record.sha256, draft.quote), draft)
     reviewed = _reviewed(session, [fp for fp in existing if fp not in drafts])
@@ -94,6 +96,7 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
             stats["kept"] += 1
         if finding.state == "vanished":
             finding.state = "active"
+            found_again.append(finding)
         finding.page, finding.section = draft.page, list(draft.section)
         finding.start, finding.end = draft.start, draft.end
         finding.subject, finding.category, finding.severity = draft.subject, draft.category, draft.severity
@@ -109,7 +112,9 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.updated_at = utcnow()
         session.add(finding)
         session.flush()
-        ensure_task(session, finding, routing, today)
+        task = ensure_task(session, finding, routing, today)
+        if finding in found_again and finding.state == "active":
+            resume(session, task)
     for fp, finding in existing.items():
         if fp in seen or finding.origin != "extracted" or finding.state == "vanished":
             continue
@@ -123,6 +128,9 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
             stats["orphaned"] += 1
         audit(session, "finding.vanished", "finding", finding.id, rules_version=extraction.rules_version,
               corrections_no_longer_apply=fp in reviewed)
+        task = session.exec(select(Task).where(Task.finding_id == finding.id)).first()
+        if task is not None:  # an open task leaves overdue marking until a reviewer decides
+            hold_for_review(session, task, "规则更新后未再识别出该问题，待审核人员复核")
     return stats
 
 
@@ -201,11 +209,11 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
                     deadline=routing.deadline(finding.route, today),
                     owner=finding.person if finding.subject == "individual" else finding.unit)
         if finding.state != "active":
-            task.status = "撤销"
+            task.status = WITHDRAWN
         session.add(task)
         session.flush()
         audit(session, "task.created", "task", task.id, route=task.route, finding=finding.id)
-    elif task.route != finding.route and task.status in ("待办", "进行中", "延期"):
+    elif task.route != finding.route and task.status in OPEN:
         old = task.route
         task.route = finding.route
         task.deadline = routing.deadline(finding.route, today)

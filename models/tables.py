@@ -116,7 +116,7 @@ class Task(SQLModel, table=True):
     unit: str = Field(default="", max_length=256, index=True)
     owner: str = Field(default="", max_length=128)
     deadline: date
-    status: str = Field(default="待办", max_length=16)  # 待办 进行中 待销号 已销号 延期 撤销
+    status: str = Field(default="待办", max_length=16)  # 待办 进行中 待销号 已销号 延期 撤销 待复核
     overdue_level: int = 0  # 0 on time; 1 overdue; 2 escalated
     measure: str = Field(default="", sa_column=Column(Text))
     submitted_by: str = Field(default="", max_length=64)

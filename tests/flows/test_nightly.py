@@ -92,3 +92,18 @@ def test_nightly_ingests_retries_marks_overdue_and_renders(settings, prefect_har
     again = nightly_flow(today=later.isoformat())  # a second run the same night changes nothing
     assert again["ingested"] == [] and again["retried"] == []
     assert again["overdue"] == {"overdue": 0, "escalated": 0, "cleared": 0}
+
+
+def test_nightly_inbox_takes_temporary_names_once_they_have_waited(tmp_path):
+    import os
+
+    from flows.nightly import settled_entries
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in ("报告.docx", "..报告.docx", "~$报告.docx"):
+        (inbox / n).write_bytes(b"x")
+        os.utime(inbox / n, (0, os.stat(inbox / n).st_mtime - 120))  # unchanged for two minutes
+    assert [os.path.basename(p) for p in settled_entries(inbox, 60, temp_settle=600)] == ["报告.docx"]
+    assert sorted(os.path.basename(p) for p in settled_entries(inbox, 60, temp_settle=100)) == \
+        ["..报告.docx", "~$报告.docx", "报告.docx"]
