@@ -109,9 +109,11 @@ def reroute(session: Session, finding: Finding, actor: str, was_active: bool,
         return ensure_task(session, finding, routing, today)
     if not active:
         # a rejected or split item leaves the ledger; a vanished one (undo of adopting it) waits as before
-        if finding.state in ("rejected", "split") and task.status in ledger.OPEN:
+        if finding.state in ("rejected", "split") and task.status in (*ledger.OPEN, ledger.REVIEW):
             ledger.withdraw(session, task, actor, f"审核认定不再作为问题跟踪（{V.FINDING_STATES[finding.state]}）")
         return task
+    if task.status == ledger.REVIEW:  # held because its finding vanished: the reviewer says it stands
+        ledger.keep_after_review(session, task, actor, "审核人员确认该问题仍然成立")
     if not was_active and task.status == ledger.WITHDRAWN:
         task.status, task.route = ledger.TODO, finding.route
         task.deadline = routing.deadline(finding.route, today)

@@ -327,11 +327,13 @@ def test_rejecting_a_vanished_item_withdraws_its_task_and_accepting_one_adopts_i
     with session_scope(settings.database_url) as s:
         gone = by_quote(s, "公务用车管理混乱")
         kept = by_quote(s, "办公室主任郑某某工作慢作为")
-        assert gone.state == kept.state == "vanished" and task_of(s, gone).status == "待办"
+        assert gone.state == kept.state == "vanished"
+        assert task_of(s, gone).status == task_of(s, kept).status == "待复核"  # held, out of overdue
         review.reject(s, "审核员甲", gone)
         assert task_of(s, gone).status == "撤销"
         review.accept(s, "审核员甲", kept)  # the reviewer says it is a finding the rules now miss
         assert (kept.state, kept.origin) == ("active", "reviewer")
+        assert task_of(s, kept).status == "待办"  # the held task goes back to where it was
     store(settings, [make() for make in DEFAULT[:1]], version="v3")
     with session_scope(settings.database_url) as s:
         assert by_quote(s, "办公室主任郑某某工作慢作为").state == "active"  # no longer flagged vanished

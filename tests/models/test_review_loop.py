@@ -47,7 +47,7 @@ def candidate_with_veto(tmp_path, quotes):
     d = tmp_path / "candidate"
     shutil.copytree(RULES_DIR, d)
     words = [q[2:10] for q in quotes]
-    veto = {"id": "veto.review.rejected", "kind": "veto", "scope": "sentence", "class": "other",
+    veto = {"id": "veto.review.rejected", "kind": "veto", "scope": "sentence", "class": "generic",
             "pattern": "|".join(regex.escape(w) for w in words), "examples": {"positive": words}}
     (d / "review_vetoes.yaml").write_text(yaml.safe_dump({"rules": [veto]}, allow_unicode=True),
                                           encoding="utf-8")
