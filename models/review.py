@@ -31,8 +31,7 @@ EDITABLE = ("subject", "person", "post", "unit", "category", "severity", "route"
 CHOICES: dict[str, dict[str, str]] = {"subject": V.SUBJECTS, "category": V.CATEGORIES,
                                       "severity": V.SEVERITIES, "route": V.ROUTES}
 MAX_LENGTH = {"person": 64, "post": 128, "unit": 256}
-FIELD_LABELS = {"subject": "问题主体", "person": "人员", "post": "职务", "unit": "单位", "category": "问题类别",
-                "severity": "严重程度", "route": "分流方式"}
+FIELD_LABELS = V.FIELDS
 MISSED_DEFAULTS = {"subject": "unit", "category": "other", "severity": "structural"}
 
 

@@ -30,3 +30,6 @@ DOC_STATUS = {"ingested": "已处理", "warning": "已处理（有提示）", "r
 TASK_STATUSES = ("待办", "进行中", "待销号", "已销号", "延期", "撤销", "待复核")
 FINDING_STATES = {"active": "有效", "rejected": "已驳回", "vanished": "规则更新后未再识别", "split": "已拆分"}
 REVIEW_STATES = {"pending": "待审核", "accepted": "已确认", "corrected": "已修改", "rejected": "已驳回"}
+# what a reviewer may correct on a finding, and how its name reads to people
+FIELDS = {"subject": "问题主体", "person": "人员", "post": "职务", "unit": "单位", "category": "问题类别",
+          "severity": "严重程度", "route": "分流方式"}

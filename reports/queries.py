@@ -24,7 +24,7 @@ from models.tables import Document, Finding, Task
 LEDGER_TZ = ZoneInfo("Asia/Shanghai")
 
 # Statistics a report states that the ledger can check: counts key -> what to compare with.
-CHECKED_COUNTS = {"problems_total": "问题总数", "reminder_talk": "提醒谈话"}
+CHECKED_COUNTS = {"problems_total": "问题总数", "reminder_talk": V.ROUTES["reminder_talk"]}
 
 
 @dataclass(frozen=True)
