@@ -20,6 +20,8 @@ class Reason(str, Enum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     UNSAFE_CONTENT = "UNSAFE_CONTENT"  # zip bomb, XML entity expansion, absurd structure
     OCR_USED = "OCR_USED"  # warning only: text came from OCR
+    PARTLY_READ = "PARTLY_READ"  # warning only: some content read by a fallback or skipped, with a note
+    FALLBACK_READER = "FALLBACK_READER"  # warning only: the usual reader refused the file, a second one read it
 
 
 MESSAGES_ZH: dict[Reason, str] = {
@@ -38,10 +40,13 @@ MESSAGES_ZH: dict[Reason, str] = {
     Reason.INTERNAL_ERROR: "处理该文件时发生内部错误，已转入隔离区，请联系管理员。",
     Reason.UNSAFE_CONTENT: "文件结构异常（疑似恶意构造，如压缩炸弹或实体扩展），已拒绝处理并转入隔离区。",
     Reason.OCR_USED: "文件经文字识别（OCR）读取，引文可能有个别错字，请对照原件核对。",
+    Reason.PARTLY_READ: "文件部分内容结构异常，已尽量读取并在提示中说明，请对照原件核对。",
+    Reason.FALLBACK_READER: "文件结构有损坏，常规读取失败，已改用备用方式读取，请对照原件核对。",
 }
 
 # Reasons that describe a file that was read, with a caveat (Document.warning_codes), not a failure.
-WARNING_CODES = frozenset({Reason.NEEDS_OCR, Reason.OCR_USED, Reason.TYPE_MISMATCH})
+WARNING_CODES = frozenset({Reason.NEEDS_OCR, Reason.OCR_USED, Reason.TYPE_MISMATCH, Reason.PARTLY_READ,
+                           Reason.FALLBACK_READER})
 
 
 class ReadError(Exception):
