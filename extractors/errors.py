@@ -29,7 +29,8 @@ MESSAGES_ZH: dict[Reason, str] = {
     Reason.CORRUPT_OR_TRUNCATED: "文件已损坏或不完整，无法打开，请重新获取原件。",
     Reason.PASSWORD_PROTECTED: "文件设有密码保护，请去除密码后重新放入。",
     Reason.TYPE_MISMATCH: "文件扩展名与实际内容不符，请确认文件格式。",
-    Reason.UNSUPPORTED_TYPE: "不支持此文件类型，请提供PDF、Word（.docx/.doc）或WPS文件。",
+    Reason.UNSUPPORTED_TYPE: "不支持此文件类型，请提供PDF、OFD、Word（.docx/.doc）、WPS、ODT、RTF文件或"
+                             "报告页面的图片（PNG、JPEG、TIFF、BMP）。",
     Reason.RESOURCE_LIMIT: "文件处理超出时间或内存限制，已转入隔离区，请联系管理员。",
     Reason.TOO_LARGE: "文件过大，超出处理上限，请拆分后重新放入。",
     Reason.DUPLICATE: "该文件与已处理的文件内容完全相同，未重复处理。",
@@ -53,12 +54,13 @@ class ReadError(Exception):
     """A file that cannot be read. Carries the reason code; the message is for the log."""
 
     def __reduce__(self):  # picklable across processes
-        return (ReadError, (self.reason, self.detail))
+        return (ReadError, (self.reason, self.detail, self.pages))
 
-    def __init__(self, reason: Reason, detail: str = "") -> None:
+    def __init__(self, reason: Reason, detail: str = "", pages: int = 0) -> None:
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
         self.reason = reason
         self.detail = detail
+        self.pages = pages  # pages counted before the reader gave up (0: not known)
 
     @property
     def message_zh(self) -> str:

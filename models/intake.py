@@ -69,11 +69,9 @@ def escape_name(name: str) -> str:
 
 
 def _sniffed_ext(path: Path) -> str:
-    from extractors.readers.sniff import sniff
+    from extractors.readers.sniff import stored_ext
 
-    kind = sniff(path)
-    return {"pdf": "pdf", "docx": "docx", "ole": "doc", "ole-encrypted": "doc", "rtf": "rtf",
-            "text": "txt"}.get(kind, "bin")
+    return stored_ext(path)
 
 
 def _copy_in(fd: int, dest: Path) -> tuple[str, int]:

@@ -157,7 +157,7 @@ def _read(pdf, path: Path) -> Document:
         missing = ocr.missing()
         if missing:
             if not any(lines.values()):
-                raise ReadError(Reason.NEEDS_OCR, missing)
+                raise ReadError(Reason.NEEDS_OCR, missing, pages=n)
             doc.warnings.append(
                 f"第{_page_list(to_ocr)}页无可用文字（{why_ocr[to_ocr[0]]}），需要文字识别（OCR），"
                 "但本机未安装识别组件，这些页未读取。")
@@ -178,6 +178,20 @@ def _read(pdf, path: Path) -> Document:
             if failed:
                 doc.warnings.append(f"第{_page_list(failed)}页文字识别失败，这些页未读取，请对照原件。")
 
+    add_blocks(doc, lines, heights, ocr_pages)
+    empty = [p for p in range(1, n + 1) if p not in lines or not lines[p]]
+    empty = [p for p in empty if p - 1 not in to_ocr]
+    if empty and doc.blocks:
+        doc.warnings.append(f"第{_page_list([p - 1 for p in empty])}页没有文字。")
+    if not doc.blocks:
+        raise ReadError(Reason.NO_TEXT, pages=n)
+    return doc
+
+
+def add_blocks(doc: Document, lines: dict[int, list[Line]], heights: dict[int, float],
+               ocr_pages: set[int]) -> None:
+    """Page lines (text layer or OCR) → paragraphs and table rows on `doc`, running
+    headers and page numbers set apart. Shared by every reader of page-based files."""
     all_lines = [ln for p in sorted(lines) for ln in lines[p]]
     kept, removed = remove_running(all_lines, heights)
     doc.headers = removed
@@ -198,13 +212,6 @@ def _read(pdf, path: Path) -> Document:
             doc.blocks.append(Block(text="｜".join(cells), page=para.page, kind=BlockKind.TABLE_ROW,
                                     table=table, row=row))
             row += 1
-    empty = [p for p in range(1, n + 1) if p not in lines or not lines[p]]
-    empty = [p for p in empty if p - 1 not in to_ocr]
-    if empty and doc.blocks:
-        doc.warnings.append(f"第{_page_list([p - 1 for p in empty])}页没有文字。")
-    if not doc.blocks:
-        raise ReadError(Reason.NO_TEXT)
-    return doc
 
 
 def _page_list(zero_based: list[int]) -> str:

@@ -1,0 +1,126 @@
+"""Round two of the readers: every new way a report arrives gives the same findings as its
+clean .docx twin (F1 >= 0.9 against the twin's findings). All files are invented here."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from extractors import ocr
+from extractors.errors import Reason, ReadError
+from extractors.readers import read
+from extractors.readers.sniff import sniff, stored_ext
+from tests.fixtures.twins import (PAGE_ONE, PAGE_TWO, PROBLEM_TABLE, TABLE_INTRO, TABLE_OUTRO, make_twin_docx,
+                                  photograph, quotes_of, render_pages, twin_f1)
+
+needs_tesseract = pytest.mark.skipif(ocr.missing() is not None, reason="tesseract with chi_sim not installed")
+needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("twins")
+    return {"one": make_twin_docx(d / "one-page.docx", [PAGE_ONE]),
+            "two": make_twin_docx(d / "two-pages.docx", [PAGE_ONE, PAGE_TWO]),
+            "table": make_twin_docx(d / "table.docx", [TABLE_INTRO], table=PROBLEM_TABLE,
+                                    after_table=TABLE_OUTRO)}
+
+
+@pytest.fixture(scope="module")
+def twin_pdfs(twins, tmp_path_factory) -> dict[str, Path]:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice not installed")
+    from tests.fixtures.docs import soffice_convert
+
+    d = tmp_path_factory.mktemp("twin-pdf")
+    return {k: soffice_convert(v, "pdf", d) for k, v in twins.items()}
+
+
+def _assert_twin(reference: Path, other: Path) -> list[str]:
+    want, got = quotes_of(reference), quotes_of(other)
+    assert len(want) >= 4  # the twin itself has findings to compare
+    assert twin_f1(want, got) >= 0.9, (want, got)
+    return got
+
+
+# ---------------------------------------------------------------- images
+def test_skew_angle_finds_a_small_turn(twin_pdfs):
+    from PIL import Image
+
+    page = render_pages(twin_pdfs["one"], 100)[0]
+    assert ocr.skew_angle(page) == 0.0
+    for turn in (2.0, -1.5):
+        assert abs(ocr.skew_angle(photograph(page, turn)) + turn) <= 0.25
+    assert ocr.skew_angle(Image.new("L", (400, 600), 255)) == 0.0  # a blank page is left alone
+
+
+def test_image_kinds_are_sniffed_from_content(tmp_path):
+    from PIL import Image
+
+    im = Image.new("RGB", (60, 40), (255, 255, 255))
+    for fmt, ext in (("PNG", "png"), ("JPEG", "jpg"), ("TIFF", "tif"), ("BMP", "bmp")):
+        p = tmp_path / f"page.{fmt.lower()}.bin"  # the name says nothing
+        im.save(p, fmt)
+        assert sniff(p) == "image" and stored_ext(p) == ext
+    (tmp_path / "bm.txt").write_text("BM是某个缩写，这是一段普通文字。", encoding="utf-8")
+    assert sniff(tmp_path / "bm.txt") == "text"
+
+
+@needs_tesseract
+@pytest.mark.slow
+def test_photographed_page_gives_the_twins_findings(twins, twin_pdfs, tmp_path):
+    photo = tmp_path / "手机拍照.png"
+    photograph(render_pages(twin_pdfs["one"], 150)[0], 2.0).save(photo)
+    doc = read(photo)
+    assert (doc.reader, doc.pages) == ("image:ocr", 1)
+    assert Reason.OCR_USED.value in doc.warning_codes and "第1页经文字识别（OCR）" in doc.warnings[0]
+    assert "一、巡察发现的主要问题" in doc.text  # deskewed: the heading is a line of its own
+    _assert_twin(twins["one"], photo)
+
+
+@needs_tesseract
+@pytest.mark.slow
+def test_two_page_tiff_gives_the_twins_findings(twins, twin_pdfs, tmp_path):
+    pages = [im.convert("L") for im in render_pages(twin_pdfs["two"], 150)]
+    assert len(pages) == 2
+    tif = tmp_path / "扫描件.tif"
+    pages[0].save(tif, save_all=True, append_images=pages[1:], compression="tiff_deflate", dpi=(150, 150))
+    doc = read(tif)
+    assert (doc.reader, doc.pages) == ("image:ocr", 2)
+    assert {b.page for b in doc.blocks} == {1, 2}
+    assert "第1、2页经文字识别（OCR）" in doc.warnings[0]
+    _assert_twin(twins["two"], tif)
+
+
+def test_image_without_ocr_reports_its_pages(tmp_path, monkeypatch):
+    from PIL import Image
+
+    frames = [Image.new("L", (300, 400), 255) for _ in range(3)]
+    tif = tmp_path / "三页.tif"
+    frames[0].save(tif, save_all=True, append_images=frames[1:])
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on this PATH
+    ocr.missing.cache_clear()
+    try:
+        with pytest.raises(ReadError) as err:
+            read(tif)
+    finally:
+        ocr.missing.cache_clear()
+    assert (err.value.reason, err.value.pages) == (Reason.NEEDS_OCR, 3)
+
+
+def test_absurd_image_dimensions_are_refused_before_decoding(tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    # a PNG header claiming 100000 x 100000 pixels with almost no data behind it
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+    p = tmp_path / "bomb.png"
+    p.write_bytes(png)
+    with pytest.raises(ReadError) as err:
+        read(p)
+    assert err.value.reason == Reason.UNSAFE_CONTENT
