@@ -76,5 +76,8 @@ def read(path: str | Path, name: str | None = None) -> Document:
 
     assign_sections(doc)
     doc.renumber()
+    given = doc.meta  # what the file's own metadata said (OFD's DocInfo), used where the text is silent
     doc.meta = describe(doc)
+    if not doc.meta.date and given.date:
+        doc.meta.date = given.date
     return doc

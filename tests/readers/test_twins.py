@@ -124,3 +124,69 @@ def test_absurd_image_dimensions_are_refused_before_decoding(tmp_path):
     with pytest.raises(ReadError) as err:
         read(p)
     assert err.value.reason == Reason.UNSAFE_CONTENT
+
+
+# ---------------------------------------------------------------- OFD
+def _ofd_with_table(path: Path) -> Path:
+    from tests.fixtures.ofd import write_ofd
+
+    return write_ofd(path, TABLE_INTRO, table=PROBLEM_TABLE, table_widths=[14, 80, 30, 30],
+                     after_table=TABLE_OUTRO, outline=["一、巡察发现的主要问题", "二、整改要求"],
+                     title="反馈意见", created="2025-06-10")
+
+
+def test_ofd_feedback_report_with_a_table_gives_the_twins_findings(twins, tmp_path):
+    ofd_path = _ofd_with_table(tmp_path / "反馈意见.ofd")
+    assert sniff(ofd_path) == "ofd" and stored_ext(ofd_path) == "ofd"
+    doc = read(ofd_path)
+    assert (doc.reader, doc.pages, doc.warnings) == ("ofd", 1, [])
+    rows = [b.text for b in doc.blocks if b.kind.value == "table_row"]
+    assert rows == ["｜".join(r) for r in PROBLEM_TABLE]  # cell boundaries from the drawn grid
+    assert doc.headers == ["—1—"]  # the page number is not body text
+    assert {b.text for b in doc.blocks if b.kind.value == "heading"} >= {"一、巡察发现的主要问题", "二、整改要求"}
+    assert doc.meta.date == "2025-06-10"  # from DocInfo: the text has no date
+    _assert_twin(twins["table"], ofd_path)
+
+
+def test_ofd_pages_and_outline(twins, tmp_path):
+    from tests.fixtures.ofd import PAGE_BREAK, write_ofd
+
+    path = write_ofd(tmp_path / "两页.ofd", PAGE_ONE + [PAGE_BREAK] + PAGE_TWO, outline=["县委第三巡察组"])
+    doc = read(path)
+    assert doc.pages == 2
+    assert [b.page for b in doc.blocks if b.text.startswith("1.民主集中制")] == [2]
+    assert [b.kind.value for b in doc.blocks if b.text == "县委第三巡察组"] == ["heading"]
+    _assert_twin(twins["two"], path)
+
+
+def test_ofd_guards(tmp_path):
+    from tests.fixtures.ofd import write_ofd
+
+    entity = (b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+              b'<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content/></ofd:Page>')
+    hostile = write_ofd(tmp_path / "entity.ofd", PAGE_ONE, extra_parts={"Doc_0/Pages/Page_0/Content.xml": entity})
+    with pytest.raises(ReadError) as err:
+        read(hostile)
+    assert err.value.reason == Reason.UNSAFE_CONTENT
+
+    bomb = write_ofd(tmp_path / "bomb.ofd", PAGE_ONE,
+                     extra_parts={"Doc_0/Res/fill.xml": b"<a>" + b" " * (8 << 20) + b"</a>"})
+    with pytest.raises(ReadError) as err:
+        read(bomb)
+    assert err.value.reason == Reason.UNSAFE_CONTENT
+
+    no_root = write_ofd(tmp_path / "noroot.ofd", PAGE_ONE, extra_parts={
+        "OFD.xml": b'<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody/></ofd:OFD>'})
+    with pytest.raises(ReadError) as err:
+        read(no_root)
+    assert err.value.reason == Reason.CORRUPT_OR_TRUNCATED
+
+
+def test_ofd_damaged_page_is_reported_and_the_others_read(tmp_path):
+    from tests.fixtures.ofd import PAGE_BREAK, write_ofd
+
+    path = write_ofd(tmp_path / "坏页.ofd", PAGE_ONE + [PAGE_BREAK] + PAGE_TWO,
+                     extra_parts={"Doc_0/Pages/Page_1/Content.xml": b"<ofd:Page><unclosed"})
+    doc = read(path)
+    assert doc.pages == 2 and "1.民主集中制" not in doc.text and "公务接待" in doc.text
+    assert Reason.PARTLY_READ.value in doc.warning_codes and "第2页内容无法解析" in doc.warnings[0]
