@@ -190,3 +190,20 @@ def test_ofd_damaged_page_is_reported_and_the_others_read(tmp_path):
     doc = read(path)
     assert doc.pages == 2 and "1.民主集中制" not in doc.text and "公务接待" in doc.text
     assert Reason.PARTLY_READ.value in doc.warning_codes and "第2页内容无法解析" in doc.warnings[0]
+
+
+# ---------------------------------------------------------------- .odt and .rtf through LibreOffice
+@needs_soffice
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["odt", "rtf"])
+def test_odt_and_rtf_give_the_twins_findings(twins, tmp_path, fmt):
+    from tests.fixtures.docs import soffice_convert
+
+    converted = soffice_convert(twins["table"], fmt, tmp_path)
+    stored = tmp_path / "incoming.part"  # as intake stores it: the name says nothing
+    stored.write_bytes(converted.read_bytes())
+    assert sniff(stored) == fmt and stored_ext(stored) == fmt
+    doc = read(stored, f"反馈意见.{fmt}")
+    assert doc.reader == "legacy:soffice+docx" and not doc.warnings
+    assert [b.text for b in doc.blocks if b.kind.value == "table_row"] == ["｜".join(r) for r in PROBLEM_TABLE]
+    _assert_twin(twins["table"], stored)
