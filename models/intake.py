@@ -37,7 +37,7 @@ log = logging.getLogger("zhenggai.intake")
 # Reasons that keep the document as a `warning` (stored, shown to reviewers) rather than `rejected`.
 WARNING_REASONS = {Reason.NEEDS_OCR, Reason.NO_TEXT, Reason.CONVERTER_MISSING}
 # Reader warnings on a readable file that a reviewer must see: the file is stored as `warning`.
-REVIEW_WARNINGS = (Reason.NEEDS_OCR, Reason.TYPE_MISMATCH, Reason.PARTLY_READ)
+REVIEW_WARNINGS = (Reason.NEEDS_OCR, Reason.TYPE_MISMATCH, Reason.PARTLY_READ, Reason.FALLBACK_READER)
 # Reasons worth retrying later (a tool installed, a limit raised).
 TRANSIENT_REASONS = {Reason.NEEDS_OCR, Reason.CONVERTER_MISSING, Reason.RESOURCE_LIMIT, Reason.INTERNAL_ERROR}
 MAX_NAME = 1024

@@ -26,7 +26,7 @@ from extractors.document import BlockKind, Document
 from extractors.errors import Reason, ReadError
 from extractors.readers.docx import check_package
 from extractors.readers.pdf import MAX_PAGES, _page_list, add_blocks
-from extractors.text import Line, Rule, fold_tables
+from extractors.text import Line, Rule, fold_tables, lines_from_chars
 
 PT_PER_MM = 72 / 25.4
 MAX_CHARS_PER_PAGE = 200_000  # a page of dense text holds ~2,000
@@ -270,36 +270,10 @@ def _segment(p: tuple[float, float], q: tuple[float, float], ox: float, oy: floa
 
 
 def _lines(chars: list[_Char], page_no: int) -> list[Line]:
-    """Characters → visual lines (points): same baseline, then cut where a wide gap
-    separates table cells or columns, as the PDF reader does."""
-    if not chars:
-        return []
-    chars = sorted(chars, key=lambda ch: (ch.base, ch.x))
-    rows: list[list[_Char]] = []
-    for ch in chars:
-        if rows and abs(ch.base - rows[-1][0].base) <= 0.3 * max(ch.size, rows[-1][0].size):
-            rows[-1].append(ch)
-        else:
-            rows.append([ch])
+    """Characters (mm) → visual lines (points), grouped as loose PDF characters are."""
     k = PT_PER_MM
-    out: list[Line] = []
-    for row in rows:
-        row.sort(key=lambda ch: ch.x)
-        groups: list[list[_Char]] = [[row[0]]]
-        for ch in row[1:]:
-            prev = groups[-1][-1]
-            gap = ch.x - (prev.x + prev.adv)
-            if gap > 1.0 * max(ch.size, prev.size):
-                groups.append([])
-            elif gap > 0.25 * ch.size and prev.ch.isascii() and ch.ch.isascii():
-                groups[-1].append(_Char(" ", prev.x + prev.adv, prev.base, prev.size, 0.0))
-            groups[-1].append(ch)
-        for g in groups:
-            top = min(ch.base - 0.88 * ch.size for ch in g)
-            bottom = max(ch.base + 0.12 * ch.size for ch in g)
-            out.append(Line("".join(ch.ch for ch in g), page_no, g[0].x * k, (g[-1].x + g[-1].adv) * k,
-                            top * k, bottom * k))
-    return out
+    return lines_from_chars([(c.ch, c.x * k, (c.x + c.adv) * k, (c.base - 0.88 * c.size) * k,
+                              (c.base + 0.12 * c.size) * k) for c in chars], page_no)
 
 
 def _mark_outline(doc: Document, document) -> None:

@@ -101,11 +101,37 @@ def read_pdf(path: Path) -> Document:
         msg = str(exc).lower()
         if "password" in msg or "security" in msg:
             raise ReadError(Reason.PASSWORD_PROTECTED, str(exc)) from exc
-        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, str(exc)) from exc
+        return second_reader(path, str(exc))
     try:
         return _read(pdf, path)
+    except ReadError as exc:
+        if exc.reason != Reason.CORRUPT_OR_TRUNCATED:
+            raise
+        refused = exc.detail
     finally:
         pdf.close()
+    return second_reader(path, refused)
+
+
+FALLBACK_NOTE = ("PDF文件结构损坏（{why}），常规读取方式无法打开，已改用备用读取方式（pdfplumber）读取，"
+                 "版面可能略有差异，请对照原件核对。")
+
+
+def second_reader(path: Path, refused: str) -> Document:
+    """pypdfium2 refused the file as corrupt: give pdfplumber its chance, saying so on the document."""
+    from extractors.readers.pdf_plumber import read_pdf_plumber
+
+    try:
+        doc = read_pdf_plumber(path)
+    except ReadError as exc:
+        if exc.reason in (Reason.CORRUPT_OR_TRUNCATED, Reason.NO_TEXT):
+            raise ReadError(Reason.CORRUPT_OR_TRUNCATED, f"pypdfium2: {refused}; {exc.detail}",
+                            pages=exc.pages) from exc
+        raise
+    why = "交叉引用表或页面目录异常" if "page" not in refused.lower() else "部分页面对象异常"
+    doc.warnings.insert(0, FALLBACK_NOTE.format(why=why))
+    doc.warning_codes.append(Reason.FALLBACK_READER.value)
+    return doc
 
 
 def _read(pdf, path: Path) -> Document:

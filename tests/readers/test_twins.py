@@ -207,3 +207,46 @@ def test_odt_and_rtf_give_the_twins_findings(twins, tmp_path, fmt):
     assert doc.reader == "legacy:soffice+docx" and not doc.warnings
     assert [b.text for b in doc.blocks if b.kind.value == "table_row"] == ["｜".join(r) for r in PROBLEM_TABLE]
     _assert_twin(twins["table"], stored)
+
+
+# ---------------------------------------------------------------- PDFs: ruled tables, broken cross-references
+def test_text_pdf_with_ruled_problem_table_gives_the_twins_findings(twins, twin_pdfs):
+    doc = read(twin_pdfs["table"])
+    assert doc.reader == "pdf:pypdfium2" and not doc.warnings
+    rows = [b.text for b in doc.blocks if b.kind.value == "table_row"]
+    assert rows == ["｜".join(r) for r in PROBLEM_TABLE]  # each cell whole: the borders decide
+    _assert_twin(twins["table"], twin_pdfs["table"])
+
+
+def test_pdfplumber_reads_the_same_ruled_table(twin_pdfs):
+    from extractors.readers.pdf_plumber import read_pdf_plumber
+
+    main, second = read(twin_pdfs["table"]), read_pdf_plumber(twin_pdfs["table"])
+    table = lambda d: [b.text for b in d.blocks if b.kind.value == "table_row"]  # noqa: E731
+    assert table(second) == table(main) == ["｜".join(r) for r in PROBLEM_TABLE]
+    assert [b.text for b in second.blocks] == [b.text for b in main.blocks]
+
+
+def test_pdf_with_broken_cross_reference_is_read_by_the_second_reader(twins, twin_pdfs, tmp_path):
+    import pypdfium2 as pdfium
+
+    from tests.fixtures.twins import break_xref
+
+    broken = break_xref(twin_pdfs["table"], tmp_path / "交叉引用表损坏.pdf")
+    with pytest.raises(pdfium.PdfiumError):  # the main reader's library refuses it
+        pdfium.PdfDocument(str(broken))
+    doc = read(broken)
+    assert (doc.reader, doc.pages) == ("pdf:pdfplumber", 1)
+    assert Reason.FALLBACK_READER.value in doc.warning_codes and "备用读取方式" in doc.warnings[0]
+    assert [b.text for b in doc.blocks if b.kind.value == "table_row"] == ["｜".join(r) for r in PROBLEM_TABLE]
+    _assert_twin(twins["table"], broken)
+
+
+def test_pdf_broken_beyond_both_readers_is_corrupt(twin_pdfs, tmp_path):
+    data = twin_pdfs["table"].read_bytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(data[:data.rfind(b"\nxref") + 40])  # no trailer at all
+    with pytest.raises(ReadError) as err:
+        read(cut)
+    assert err.value.reason == Reason.CORRUPT_OR_TRUNCATED
+    assert "pypdfium2" in err.value.detail and "pdfplumber" in err.value.detail
