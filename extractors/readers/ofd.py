@@ -26,7 +26,7 @@ from extractors.document import BlockKind, Document
 from extractors.errors import Reason, ReadError
 from extractors.readers.docx import check_package
 from extractors.readers.pdf import MAX_PAGES, _page_list, add_blocks
-from extractors.text import Line, Rule, fold_tables, lines_from_chars
+from extractors.text import Line, Rule, fold_tables, garbled, lines_from_chars
 
 PT_PER_MM = 72 / 25.4
 MAX_CHARS_PER_PAGE = 200_000  # a page of dense text holds ~2,000
@@ -121,7 +121,7 @@ def _read(zf: zipfile.ZipFile, path: Path) -> Document:
 
     lines: dict[int, list[Line]] = {}
     heights: dict[int, float] = {}
-    unreadable, image_only = [], []
+    unreadable, image_only, unmapped = [], [], []
     for i, ref in enumerate(page_refs):
         loc = ref.get("BaseLoc", "")
         try:
@@ -135,7 +135,9 @@ def _read(zf: zipfile.ZipFile, path: Path) -> Document:
         heights[i + 1] = (box[3] if len(box) == 4 else 297.0) * PT_PER_MM
         chars, rules, images = _page_objects(page)
         page_lines = _lines(chars, i + 1)
-        if page_lines:
+        if page_lines and garbled("".join(ln.text for ln in page_lines)):
+            unmapped.append(i)  # embedded fonts with private codes: no OCR without a renderer
+        elif page_lines:
             lines[i + 1] = fold_tables(page_lines, rules)
         elif images:
             image_only.append(i)
@@ -144,11 +146,16 @@ def _read(zf: zipfile.ZipFile, path: Path) -> Document:
     if unreadable:
         out.warnings.append(f"第{_page_list(unreadable)}页内容无法解析，这些页未读取，请对照原件。")
         out.warning_codes.append(Reason.PARTLY_READ.value)
+    if unmapped and out.blocks:
+        out.warnings.append(f"第{_page_list(unmapped)}页文字的字体编码无法识别（字体缺少编码映射），这些页未读取，"
+                            "请对照原件。")
+        out.warning_codes.append(Reason.PARTLY_READ.value)
     if image_only and out.blocks:
         out.warnings.append(f"第{_page_list(image_only)}页只有图片（扫描页），未读取文字，请对照原件。")
         out.warning_codes.append(Reason.PARTLY_READ.value)
     if not out.blocks:
-        raise ReadError(Reason.NO_TEXT, "image-only OFD" if image_only else "no text objects", pages=n)
+        why = "image-only OFD" if image_only else "unmapped font codes" if unmapped else "no text objects"
+        raise ReadError(Reason.NO_TEXT, why, pages=n)
     return out
 
 
@@ -227,8 +234,10 @@ def _path_rules(obj) -> list[Rule]:
         return []
     ox, oy, w, h = box[:4]
     k = PT_PER_MM
-    if min(w, h) * k <= 2.5 and max(w, h) > 0:  # the whole object is one thin line
+    if min(w, h) * k <= 2.5 and max(w, h) > 0:  # the whole object is one thin line (or thin filled bar)
         return [(ox * k, oy * k, (ox + w) * k, (oy + h) * k)]
+    if obj.get("Stroke", "true").lower() == "false":
+        return []  # a filled area (a background, a seal's disc): its edges are no table border
     data = _first(obj, "AbbreviatedData")
     tokens = (data.text or "").split() if data is not None else []
     rules: list[Rule] = []
@@ -236,18 +245,18 @@ def _path_rules(obj) -> list[Rule]:
     t = 0
     while t < len(tokens) and len(rules) < 10_000:
         op = tokens[t]
-        if op in ("M", "L") and t + 2 < len(tokens):
+        if op in ("M", "S", "L") and t + 2 < len(tokens):
             try:
                 pt = (float(tokens[t + 1]), float(tokens[t + 2]))
             except ValueError:
                 break
             if op == "L" and cur is not None:
                 rules.extend(_segment(cur, pt, ox, oy))
-            if op == "M":
+            if op in ("M", "S"):
                 start = pt
             cur = pt
             t += 3
-        elif op == "Z":
+        elif op in ("C", "Z"):  # OFD closes a subpath with C (its cubic curve is B)
             if cur is not None and start is not None:
                 rules.extend(_segment(cur, start, ox, oy))
             cur = start

@@ -250,3 +250,27 @@ def test_pdf_broken_beyond_both_readers_is_corrupt(twin_pdfs, tmp_path):
         read(cut)
     assert err.value.reason == Reason.CORRUPT_OR_TRUNCATED
     assert "pypdfium2" in err.value.detail and "pdfplumber" in err.value.detail
+
+
+def test_ofd_unmapped_font_page_is_reported_and_filled_areas_are_no_table(tmp_path):
+    import zipfile
+
+    from tests.fixtures.ofd import PAGE_BREAK, write_ofd
+
+    private = "".join(chr(0xE100 + k) for k in range(40))  # codes of an embedded font without a Unicode map
+    path = write_ofd(tmp_path / "私有编码.ofd", PAGE_ONE + [PAGE_BREAK, private, private])
+    # a light background box behind the text of page 1, closed with OFD's C: filled, not stroked
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    box = (b'<ofd:PathObject ID="999" Boundary="20 30 170 240" Stroke="false" Fill="true">'
+           b"<ofd:AbbreviatedData>M 0 0 L 170 0 L 170 240 L 0 240 C</ofd:AbbreviatedData></ofd:PathObject>")
+    page = "Doc_0/Pages/Page_0/Content.xml"
+    parts[page] = parts[page].replace(b'<ofd:Layer ID="2">', b'<ofd:Layer ID="2">' + box + box.replace(b"999", b"998"))
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    doc = read(path)
+    assert doc.pages == 2 and not any(b.kind.value == "table_row" for b in doc.blocks)
+    assert "2.意识形态工作责任制落实不到位，局属公众号发布信息审核把关不严。" in [b.text for b in doc.blocks]
+    assert Reason.PARTLY_READ.value in doc.warning_codes and "第2页文字的字体编码无法识别" in doc.warnings[0]
+    assert "\ue100" not in doc.text
