@@ -61,6 +61,8 @@ def ocr_pdf_pages(pdf, pages: list[int], dpi: int = DPI) -> dict[int, list[Line]
     Pages are rendered one at a time (only a few images exist at once) while
     Tesseract processes run in parallel, one thread each.
     """
+    from PIL import Image
+
     result: dict[int, list[Line] | None] = {}
     with tempfile.TemporaryDirectory(prefix="zg-ocr-") as tmp, ThreadPoolExecutor(workers()) as pool:
         futures = {}
@@ -71,6 +73,9 @@ def ocr_pdf_pages(pdf, pages: list[int], dpi: int = DPI) -> dict[int, list[Line]
                 scale = min(dpi / 72, (MAX_PIXELS / max(page.get_width() * page.get_height(), 1.0)) ** 0.5)
                 bitmap = page.render(scale=scale, grayscale=True)
                 img = bitmap.to_pil()
+                angle = skew_angle(img)
+                if abs(angle) >= 0.3:  # a page scanned crooked: level it (same size, so page geometry holds)
+                    img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
                 img_path = Path(tmp) / f"p{i:05d}.png"
                 img.save(img_path)
                 rules = image_rules(img, 1 / scale)
@@ -304,23 +309,25 @@ def skew_angle(img, max_angle: float = MAX_SKEW, step: float = SKEW_STEP) -> flo
     small = img.convert("L")
     w, h = small.size  # the middle of the page: a photo's desk or a scanner's dark edge is left out
     small = small.crop((int(w * 0.15), int(h * 0.12), int(w * 0.85), int(h * 0.88)))
-    factor = max(small.width, small.height) / 1000
+    factor = max(small.width, small.height) / 800
     if factor > 1:
         small = small.resize((max(1, int(small.width / factor)), max(1, int(small.height / factor))),
                              Image.Resampling.BILINEAR)
     grey = np.asarray(small)
     ink = Image.fromarray(((grey < min(160, 0.5 * float(np.median(grey)))) * 255).astype("uint8"))
-    best, best_score = 0.0, -1.0
-    n = int(round(max_angle / step))
-    for k in range(-n, n + 1):
-        angle = k * step
+    def sharpness(angle: float) -> float:
         a = np.asarray(ink.rotate(angle, resample=Image.Resampling.NEAREST, expand=False, fillcolor=0),
                        dtype=np.float32)
-        profile = a.sum(axis=1)
-        score = float(np.square(np.diff(profile)).sum())
-        if score > best_score + 1e-6 or (abs(score - best_score) <= 1e-6 and abs(angle) < abs(best)):
-            best, best_score = angle, score
-    return best
+        return float(np.square(np.diff(a.sum(axis=1))).sum())
+
+    def best_of(angles: list[float]) -> float:
+        scored = [(sharpness(a), -abs(a), a) for a in angles]  # ties: the smaller turn
+        return max(scored)[2]
+
+    coarse = best_of([float(k) for k in range(-int(max_angle), int(max_angle) + 1)])  # whole degrees first
+    n = int(round(1.0 / step))
+    fine = [coarse + k * step for k in range(-n + 1, n) if abs(coarse + k * step) <= max_angle]
+    return best_of(fine)
 
 
 def prepare_image(img, dpi: float | None) -> tuple["object", float, float]:
