@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -18,9 +17,6 @@ from models.settings import get_settings
 # Files read at once: each parses in its own child process, so a few more than the cores keeps
 # them busy while others start up or wait on Tesseract.
 INGEST_WORKERS = int(os.environ.get("ZHENGGAI_INGEST_WORKERS", (os.cpu_count() or 2) + 2))
-
-# Set by the CLI to drive its progress bar; called in the flow's thread as each file finishes.
-progress_hook: Callable[[dict], None] | None = None
 
 
 @task(name="ingest-file", cache_policy=NO_CACHE, persist_result=False)
@@ -40,8 +36,6 @@ def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> li
     for fut in as_completed(futures):
         row = fut.result()
         results.append(row)
-        if progress_hook is not None:
-            progress_hook(row)
     return results
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from flows.cli import demo_files
+from flows.cli.ingest import demo_files
 from tests.conftest import ROOT
 
 ZHENGGAI = Path(sys.executable).with_name("zhenggai")
@@ -81,3 +81,58 @@ def test_task_lifecycle_from_the_command_line(tmp_path):
     bad = run(["tasks", "extend", "2", "--by", "张三", "--until", "明天", "--reason", "x"], home)
     assert bad.returncode == 1 and "日期格式" in bad.stdout
     assert run(["tasks", "list", "--status", "已销号"], home).stdout.count("已销号") >= 1
+
+
+def test_staff_mistakes_get_a_specific_chinese_sentence(tmp_path):
+    """Wrong ids, statuses, output folders and database URLs are named, never 系统发生错误."""
+    home = tmp_path / "home"
+    cases = [
+        (["tasks", "show", "abc"], 1, "任务编号应为正整数"),
+        (["tasks", "start", "x1", "--by", "张三"], 1, "任务编号应为正整数"),
+        (["findings", "show", "-"], 1, "问题编号应为正整数"),
+        (["tasks", "list", "--status", "完成"], 1, "可选：待办、进行中、待销号、已销号、延期、撤销"),
+        (["findings", "list", "--route", "talk"], 1, "reminder_talk"),
+        (["findings", "export", "--jsonl", str(tmp_path / "no" / "such" / "x.jsonl")], 1, "输出目录不存在"),
+        (["ledger", "export", "--xlsx", str(tmp_path / "missing" / "l.xlsx")], 1, "输出目录不存在"),
+        (["tasks", "show", "7"], 1, "没有编号为7的整改任务"),
+        (["no-such-command"], 2, "没有这个命令"),
+    ]
+    for args, code, words in cases:
+        r = run(args, home)
+        out = r.stdout + r.stderr
+        assert r.returncode == code, (args, out)
+        assert words in out.replace("\n", ""), (args, out)
+        assert "系统发生错误" not in out and "Traceback" not in out, (args, out)
+
+    env_home = tmp_path / "pg"
+    env = dict(os.environ, ZHENGGAI_HOME=str(env_home),
+               ZHENGGAI_DATABASE_URL="postgresql://zg:topsecret@127.0.0.1:1/none")
+    r = subprocess.run([str(ZHENGGAI), "tasks", "list"], env=env, capture_output=True, text=True, timeout=120)
+    out = (r.stdout + r.stderr).replace("\n", "")
+    assert r.returncode == 2 and "无法连接台账数据库" in out and "topsecret" not in out, out
+
+
+def test_findings_and_tasks_for_terminal_users(tmp_path):
+    """findings list/show give the evidence; tasks show gives the history of every step."""
+    from tests.conftest import REPORT_PARAGRAPHS, make_docx
+
+    home = tmp_path / "home"
+    docs = tmp_path / "in"
+    docs.mkdir()
+    make_docx(docs / "r.docx", REPORT_PARAGRAPHS)
+    assert run(["ingest", str(docs)], home).returncode == 0
+    listed = json.loads(run(["findings", "list", "--json"], home).stdout)
+    assert listed and all(f["document"] == "r.docx" for f in listed)
+    quotes = " ".join(f["quote"] for f in listed)
+    assert "白条入账" in quotes and "带病提拔" not in quotes  # the exhortation is not a finding
+    shown = run(["findings", "show", str(listed[0]["id"])], home)
+    assert shown.returncode == 0
+    flat = shown.stdout.replace("\n", "")
+    assert "r.docx" in flat and "命中规则" in flat and listed[0]["quote"][:10] in flat
+
+    tasks = json.loads(run(["tasks", "list", "--json"], home).stdout)
+    tid = str(tasks[0]["id"])
+    assert run(["tasks", "start", tid, "--by", "张三"], home).returncode == 0
+    history = run(["tasks", "show", tid], home)
+    assert history.returncode == 0
+    assert "task.created" in history.stdout and "task.started" in history.stdout and "张三" in history.stdout

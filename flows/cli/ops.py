@@ -1,4 +1,4 @@
-"""Operations commands on the `zhenggai` app: watch, nightly, backup, restore."""
+"""Operations commands: watch, nightly, backup, restore."""
 from __future__ import annotations
 
 import signal
@@ -8,11 +8,10 @@ from typing import Optional
 
 import typer
 
-from flows.cli import app, console, print_outcomes
+from flows.cli.common import StaffError, console, print_outcomes, setup
 from models.settings import get_settings
 
 
-@app.command()
 def watch(
     folder: Optional[Path] = typer.Argument(None, help="监视的文件夹（默认为数据目录下的 inbox）"),
     poll: bool = typer.Option(False, "--poll", help="定时扫描代替文件系统通知（网络共享目录用）"),
@@ -22,10 +21,7 @@ def watch(
                                    help="配置了 Prefect 服务器时调用的部署名称"),
 ) -> None:
     """监视文件夹：文件复制完成后自动导入，处理完的文件移入 processed/ 或 quarantine/。"""
-    from flows.cli import _setup
-
-    settings = get_settings()
-    _setup(settings)  # before Prefect is imported: it reads its settings once
+    settings = setup()  # before Prefect is imported: it reads its settings once
     from flows.ingest import outcomes
     from flows.watch import Watcher, in_process, server_configured, via_deployment, warm_up
 
@@ -48,21 +44,16 @@ def watch(
     console.print("已停止监视。")
 
 
-@app.command()
 def nightly(today: Optional[str] = typer.Option(None, "--today", help="按此日期（YYYY-MM-DD）判断逾期")) -> None:
     """夜间任务：导入收件箱、重试暂时失败的文件、标记逾期任务、生成每日摘要。"""
-    from flows.cli import _setup
-
-    settings = get_settings()
-    _setup(settings)  # before Prefect is imported: it reads its settings once
+    settings = setup()  # before Prefect is imported: it reads its settings once
     from flows.nightly import nightly_flow
 
     if today:
         try:
             date.fromisoformat(today)
         except ValueError:
-            console.print(f"[red]日期格式应为 YYYY-MM-DD：{today}[/red]")
-            raise typer.Exit(2)
+            raise StaffError(f"日期格式应为 YYYY-MM-DD：{today}") from None
     state = nightly_flow(today=today, return_state=True)
     if not state.is_completed():
         console.print(f"[red]夜间任务未全部完成，详见日志：{settings.home / 'logs'}[/red]")
@@ -73,7 +64,6 @@ def nightly(today: Optional[str] = typer.Option(None, "--today", help="按此日
                   f"新逾期 {o['overdue']} 项，升级督办 {o['escalated']} 项；每日摘要：{s['reports']['digest']}")
 
 
-@app.command()
 def backup(dest: Path = typer.Argument(..., help="备份目录（新建或为空）")) -> None:
     """备份台账数据库和所有原始文件（系统运行中也可执行）。"""
     from models.backup import BackupError, backup as do_backup
@@ -81,8 +71,7 @@ def backup(dest: Path = typer.Argument(..., help="备份目录（新建或为空
     try:
         m = do_backup(get_settings(), dest)
     except BackupError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1)
+        raise StaffError(str(exc)) from None
     c = m["counts"]
     console.print(f"已备份到 {dest}：文件记录 {c['document']} 个，问题 {c['finding']} 条，"
                   f"整改任务 {c['task']} 项，审计记录 {c['auditevent']} 条，原始文件 {len(m['files'])} 个。")
@@ -90,7 +79,6 @@ def backup(dest: Path = typer.Argument(..., help="备份目录（新建或为空
         console.print(f"[yellow]有 {len(m['missing'])} 个原始文件未找到，见 {dest / 'manifest.json'}[/yellow]")
 
 
-@app.command()
 def restore(src: Path = typer.Argument(..., help="备份目录"),
             force: bool = typer.Option(False, "--force", help="覆盖当前已有数据")) -> None:
     """从备份恢复台账数据库和原始文件。"""
@@ -100,7 +88,6 @@ def restore(src: Path = typer.Argument(..., help="备份目录"),
     try:
         c = do_restore(settings, src, force=force)
     except BackupError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1)
+        raise StaffError(str(exc)) from None
     console.print(f"已恢复到 {settings.home}：文件记录 {c['document']} 个，问题 {c['finding']} 条，"
                   f"整改任务 {c['task']} 项，审计记录 {c['auditevent']} 条。")

@@ -1,0 +1,155 @@
+"""What every `zhenggai` command shares: the console, logging to the data home, Prefect's local
+state, staff-facing error sentences, and the ingest progress bar."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from models import vocabulary as V
+from models.settings import Settings, get_settings
+
+console = Console()
+
+
+class StaffError(Exception):
+    """A user mistake or refused step: printed as one Chinese sentence, exit code 1."""
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one red sentence and return the Exit to raise."""
+    console.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+def setup_logging(settings: Settings) -> None:
+    """Log to a file under the data home: staff never see log lines, they read summary tables."""
+    root = logging.getLogger("zhenggai")
+    if root.handlers:
+        return
+    try:
+        (settings.home / "logs").mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(settings.home / "logs" / "zhenggai.log",
+                                                       encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def setup(settings: Settings | None = None) -> Settings:
+    """Data home folders; Prefect keeps its own local state there too unless configured.
+    Must run before Prefect is imported: Prefect reads its settings once."""
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    setup_logging(settings)
+    os.environ.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    return settings
+
+
+def parse_id(value: str, what: str = "编号") -> int:
+    """Ids typed by staff: a clear sentence instead of click's English for 'abc' or '-1'."""
+    text = value.strip().lstrip("#")
+    if not text.isdigit() or int(text) <= 0:
+        raise StaffError(f"{what}应为正整数，例如 12；收到的是“{value}”。")
+    return int(text)
+
+
+def output_path(path: Path) -> Path:
+    """An output file whose folder must already exist (we never create folders staff did not ask for)."""
+    parent = path.expanduser().resolve().parent
+    if not parent.is_dir():
+        raise StaffError(f"输出目录不存在：{parent}。请先创建该目录，或换一个输出路径。")
+    if path.is_dir():
+        raise StaffError(f"输出路径是一个文件夹，请给出文件名：{path}")
+    return path
+
+
+def check_choice(value: str | None, allowed: Iterable[str], what: str) -> str | None:
+    """A filter value must be one of the allowed ones; the refusal lists them."""
+    allowed = list(allowed)
+    if value is not None and value not in allowed:
+        raise StaffError(f"{what}“{value}”无效，可选：{'、'.join(allowed)}。")
+    return value
+
+
+def print_outcomes(outcomes: list) -> None:
+    table = Table(title="导入结果", show_lines=False)
+    for col in ("文件", "结果", "问题数"):
+        table.add_column(col, overflow="fold")
+    table.add_column("说明", overflow="fold", ratio=1)  # the whole sentence for staff, never cut
+    for o in sorted(outcomes, key=lambda o: o.name):
+        note = o.message if o.status != "ingested" else ""
+        if o.unchanged:
+            note = (note + " " if note else "") + "（此前已处理，无变化）"
+        table.add_row(o.name, V.DOC_STATUS.get(o.status, o.status), str(o.findings), note)
+    console.print(table)
+    c = Counter(o.status for o in outcomes)
+    console.print("合计：" + "，".join(f"{V.DOC_STATUS.get(k, k)} {n} 个" for k, n in c.items()))
+
+
+def _intake_count(url: str, after_id: int, source: str) -> int:
+    from sqlmodel import func, select
+
+    from models.db import session_scope
+    from models.tables import Intake
+
+    with session_scope(url) as s:
+        return s.exec(select(func.count()).select_from(Intake)
+                      .where(Intake.id > after_id, Intake.source == source)).one()
+
+
+def _last_intake_id(url: str) -> int:
+    from sqlmodel import func, select
+
+    from models.db import session_scope
+    from models.tables import Intake
+
+    with session_scope(url) as s:
+        return s.exec(select(func.max(Intake.id))).one() or 0
+
+
+def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> list:
+    """Run the ingest flow with a progress bar; returns the outcomes.
+
+    Progress is read from the ledger (one Intake row per finished entry), not from a hook inside
+    the flow, so the bar works the same whether the flow runs here or on a server."""
+    from flows import ingest
+    from models.intake import iter_entries
+
+    settings = get_settings()
+    total = len(iter_entries(paths))
+    start_id = _last_intake_id(settings.database_url)
+    done = threading.Event()
+    with Progress(TextColumn("[bold]导入文件"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        job = bar.add_task("ingest", total=total)
+
+        def follow() -> None:
+            while not done.wait(0.5):
+                try:
+                    bar.update(job, completed=min(total, _intake_count(settings.database_url, start_id,
+                                                                       source)))
+                except Exception:  # the bar is a courtesy: never fail an ingest over it
+                    logging.getLogger("zhenggai.cli").debug("progress poll failed", exc_info=True)
+
+        poller = threading.Thread(target=follow, daemon=True)
+        if console.is_terminal:
+            poller.start()
+        try:
+            rows = ingest.ingest_flow([str(p) for p in paths], source=source, move=move)
+        finally:
+            done.set()
+    return ingest.outcomes(rows)

@@ -1,0 +1,162 @@
+"""The ledger's tasks for terminal users: list, show (with history), and lifecycle steps."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Callable, Optional
+
+import typer
+from rich.table import Table
+
+from flows.cli.common import StaffError, check_choice, console, parse_id
+from models import vocabulary as V
+from models.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="整改任务（台账）：办理、销号、延期、撤销")
+
+BY = typer.Option(..., "--by", help="操作人")
+
+
+@app.command("list")
+def tasks_list(status: Optional[str] = typer.Option(None, help="只列出该状态，如 待办、待销号"),
+               overdue: bool = typer.Option(False, "--overdue", help="只列出逾期任务"),
+               as_json: bool = typer.Option(False, "--json", help="以JSON输出")) -> None:
+    """列出整改任务。"""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from models.db import session_scope
+    from models.ledger import OPEN
+    from models.tables import Document, Finding, Task
+
+    check_choice(status, V.TASK_STATUSES, "任务状态")
+    with session_scope(get_settings().database_url) as s:
+        q = (select(Task, Finding, Document).join(Finding, Finding.id == Task.finding_id)
+             .join(Document, Document.id == Finding.document_id).order_by(Task.deadline, Task.id))
+        if status:
+            q = q.where(Task.status == status)
+        rows = s.exec(q).all()
+    if overdue:
+        rows = [(t, f, d) for t, f, d in rows if t.overdue_level > 0 or
+                (t.status in OPEN and t.deadline < date.today())]
+    if as_json:
+        out = [{"id": t.id, "document": d.name, "quote": f.quote, "unit": t.unit, "route": t.route,
+                "owner": t.owner, "deadline": t.deadline.isoformat(), "status": t.status,
+                "overdue_level": t.overdue_level} for t, f, d in rows]
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table(title=f"整改任务（{len(rows)}项）")
+    for col in ("编号", "问题", "分流", "责任人/单位", "期限", "状态"):
+        table.add_column(col)
+    for t, f, _d in rows:
+        mark = {1: "（逾期）", 2: "（逾期升级）"}.get(t.overdue_level, "")
+        table.add_row(str(t.id), f.quote[:60], V.ROUTES.get(t.route, t.route), t.owner,
+                      t.deadline.isoformat(), t.status + mark)
+    console.print(table)
+
+
+@app.command("show")
+def tasks_show(task_id: str = typer.Argument(..., help="任务编号")) -> None:
+    """显示一项整改任务及其全部办理记录。"""
+    from sqlmodel import select
+
+    from models.db import session_scope
+    from models.tables import AuditEvent, Document, Finding, Task
+
+    tid = parse_id(task_id, "任务编号")
+    with session_scope(get_settings().database_url) as s:
+        t = s.get(Task, tid)
+        if t is None:
+            raise StaffError(f"没有编号为{tid}的整改任务。")
+        f = s.get(Finding, t.finding_id)
+        d = s.get(Document, f.document_id) if f else None
+        history = s.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == str(tid))
+                         .order_by(AuditEvent.at, AuditEvent.id)).all()
+    lines = [f"[bold]整改任务 {t.id}[/bold]：{t.status}" + {1: "（逾期）", 2: "（逾期升级）"}.get(t.overdue_level, ""),
+             f"问题：{f.quote if f else '?'}（问题编号 {t.finding_id}，{d.name if d else '?'} 第{f.page if f else '?'}页）",
+             f"分流：{V.ROUTES.get(t.route, t.route)}　单位：{t.unit or '（未识别）'}　责任：{t.owner or '（未指定）'}",
+             f"期限：{t.deadline.isoformat()}"]
+    if t.measure:
+        lines.append(f"整改措施：{t.measure}（{t.submitted_by}提交）")
+    lines.append("办理记录：")
+    for e in history:
+        detail = "，".join(f"{k}={v}" for k, v in (e.detail or {}).items())
+        lines.append(f"  {e.at:%Y-%m-%d %H:%M} {e.actor} {e.action} {detail}")
+    if not history:
+        lines.append("  （无）")
+    console.print("\n".join(lines), highlight=False)
+
+
+def _task_action(task_id: str, action: Callable) -> None:
+    """Run one lifecycle change; a refused change is one Chinese sentence and exit code 1."""
+    from models.db import session_scope
+    from models.ledger import LedgerError
+    from models.tables import Task
+
+    tid = parse_id(task_id, "任务编号")
+    try:
+        with session_scope(get_settings().database_url) as s:
+            task = s.get(Task, tid)
+            if task is None:
+                raise LedgerError(f"没有编号为{tid}的整改任务。")
+            action(s, task)
+            console.print(f"任务{tid}：{task.status}")
+    except LedgerError as exc:
+        raise StaffError(str(exc)) from None
+
+
+@app.command("start")
+def tasks_start(task_id: str, by: str = BY) -> None:
+    """开始办理（待办 → 进行中）。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.start(s, t, by))
+
+
+@app.command("submit")
+def tasks_submit(task_id: str, by: str = BY,
+                 measure: str = typer.Option(..., "--measure", help="整改措施及成效")) -> None:
+    """申请销号（→ 待销号）。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.submit(s, t, by, measure))
+
+
+@app.command("approve")
+def tasks_approve(task_id: str, by: str = BY) -> None:
+    """审批销号（待销号 → 已销号）；申请人不能审批本人的申请。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.approve(s, t, by))
+
+
+@app.command("send-back")
+def tasks_send_back(task_id: str, by: str = BY, reason: str = typer.Option(..., "--reason")) -> None:
+    """退回销号申请（待销号 → 进行中）。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.send_back(s, t, by, reason))
+
+
+@app.command("extend")
+def tasks_extend(task_id: str, by: str = BY, until: str = typer.Option(..., "--until", help="新期限 YYYY-MM-DD"),
+                 reason: str = typer.Option(..., "--reason")) -> None:
+    """延期（→ 延期），新期限须晚于原期限。"""
+    from datetime import date
+
+    from models import ledger
+
+    try:
+        new = date.fromisoformat(until)
+    except ValueError:
+        raise StaffError("日期格式应为 YYYY-MM-DD，例如 2026-12-31。") from None
+    _task_action(task_id, lambda s, t: ledger.extend(s, t, by, new, reason))
+
+
+@app.command("withdraw")
+def tasks_withdraw(task_id: str, by: str = BY, reason: str = typer.Option(..., "--reason")) -> None:
+    """撤销任务（→ 撤销）。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.withdraw(s, t, by, reason))
