@@ -56,16 +56,10 @@ def workers() -> int:
 
 def ocr_pdf_pages(pdf, pages: list[int], dpi: int = DPI) -> dict[int, list[Line] | None]:
     """OCR the given 0-based pages of an open pypdfium2 document; returns lines per page
-    (None for a page Tesseract failed on).
-
-    Pages are rendered one at a time (only a few images exist at once) while
-    Tesseract processes run in parallel, one thread each.
-    """
+    (None for a page Tesseract failed on)."""
     from PIL import Image
 
-    result: dict[int, list[Line] | None] = {}
-    with tempfile.TemporaryDirectory(prefix="zg-ocr-") as tmp, ThreadPoolExecutor(workers()) as pool:
-        futures = {}
+    def rendered():
         for i in pages:
             page = pdf[i]
             try:
@@ -76,15 +70,25 @@ def ocr_pdf_pages(pdf, pages: list[int], dpi: int = DPI) -> dict[int, list[Line]
                 angle = skew_angle(img)
                 if abs(angle) >= 0.3:  # a page scanned crooked: level it (same size, so page geometry holds)
                     img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
-                img_path = Path(tmp) / f"p{i:05d}.png"
-                img.save(img_path)
-                rules = image_rules(img, 1 / scale)
+                yield i, img, scale
                 bitmap.close()
             finally:
                 page.close()
-            futures[i] = pool.submit(_tesseract, img_path, i + 1, scale, rules)
+
+    return ocr_page_images(rendered())
+
+
+def ocr_page_images(images) -> dict[int, list[Line] | None]:
+    """Tesseract on (0-based page, image, pixels per point) as they come, in parallel, one
+    thread each; only a few images wait on disk at once. None for a page Tesseract failed on."""
+    result: dict[int, list[Line] | None] = {}
+    with tempfile.TemporaryDirectory(prefix="zg-ocr-") as tmp, ThreadPoolExecutor(workers()) as pool:
+        futures = {}
+        for i, img, scale in images:
+            img_path = Path(tmp) / f"p{i:05d}.png"
+            img.save(img_path)
+            futures[i] = pool.submit(_tesseract, img_path, i + 1, scale, image_rules(img, 1 / scale))
             futures[i].add_done_callback(_progress)
-            # keep at most a few rendered pages waiting on disk
             pending = [f for f in futures.values() if not f.done()]
             if len(pending) > 2 * workers():
                 wait(pending, return_when=FIRST_COMPLETED)
@@ -354,25 +358,12 @@ def prepare_image(img, dpi: float | None) -> tuple["object", float, float]:
 def ocr_images(frames, dpi: float | None = None) -> dict[int, tuple[list[Line] | None, float, float]]:
     """OCR page images (an iterable of PIL images, 0-based page order); returns per page
     (lines or None when Tesseract failed, page height in points, skew corrected)."""
-    result: dict[int, tuple[list[Line] | None, float, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="zg-ocr-") as tmp, ThreadPoolExecutor(workers()) as pool:
-        futures, meta = {}, {}
+    meta: dict[int, tuple[float, float]] = {}
+
+    def prepared():
         for i, frame in enumerate(frames):
             img, scale, angle = prepare_image(frame, dpi)
-            img_path = Path(tmp) / f"i{i:05d}.png"
-            img.save(img_path)
-            rules = image_rules(img, 1 / scale)
             meta[i] = (img.height / scale, angle)
-            futures[i] = pool.submit(_tesseract, img_path, i + 1, scale, rules)
-            futures[i].add_done_callback(_progress)
-            pending = [f for f in futures.values() if not f.done()]
-            if len(pending) > 2 * workers():
-                wait(pending, return_when=FIRST_COMPLETED)
-        for i, fut in futures.items():
-            try:
-                lines = fut.result()
-            except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
-                log.warning("OCR failed on image page %d: %r", i + 1, exc)
-                lines = None
-            result[i] = (lines, *meta[i])
-    return result
+            yield i, img, scale
+
+    return {i: (lines, *meta[i]) for i, lines in ocr_page_images(prepared()).items()}

@@ -138,10 +138,7 @@ def _read(pdf, path: Path) -> Document:
     import pypdfium2 as pdfium
 
     n = len(pdf)
-    if n == 0:
-        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, "no pages")
-    if n > MAX_PAGES:
-        raise ReadError(Reason.TOO_LARGE, f"{n} pages")
+    check_page_count(n)
     doc = Document(name=path.name, reader="pdf:pypdfium2", pages=n)
     lines: dict[int, list[Line]] = {}
     heights: dict[int, float] = {}
@@ -212,6 +209,14 @@ def _read(pdf, path: Path) -> Document:
     if not doc.blocks:
         raise ReadError(Reason.NO_TEXT, pages=n)
     return doc
+
+
+def check_page_count(n: int) -> None:
+    """A paged document with no pages is broken; one with absurdly many is refused."""
+    if n == 0:
+        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, "no pages")
+    if n > MAX_PAGES:
+        raise ReadError(Reason.TOO_LARGE, f"{n} pages", pages=n)
 
 
 def add_blocks(doc: Document, lines: dict[int, list[Line]], heights: dict[int, float],
