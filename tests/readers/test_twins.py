@@ -301,3 +301,19 @@ def test_pdf_characters_beyond_the_bmp_survive_the_sandbox(tmp_path):
     src = make_twin_docx(tmp_path / "formula.docx", [["关于热量的说明", "公式写作△𝐻=𝑄，其中𝐻表示热量变化。"]])
     doc = read_isolated(soffice_convert(src, "pdf", tmp_path))
     assert "△𝐻=𝑄" in doc.text and "其中𝐻表示" in doc.text
+
+
+@needs_tesseract
+@pytest.mark.slow
+def test_phone_photo_stored_sideways_is_read_upright(twins, twin_pdfs, tmp_path):
+    from PIL import Image
+
+    page = render_pages(twin_pdfs["one"], 150)[0]
+    sideways = page.transpose(Image.Transpose.ROTATE_90)  # pixels as the camera's sensor saw them
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to display
+    photo = tmp_path / "IMG_0001.jpg"
+    sideways.save(photo, "JPEG", quality=90, exif=exif.tobytes())
+    doc = read(photo)
+    assert doc.reader == "image:ocr" and "一、巡察发现的主要问题" in [b.text for b in doc.blocks]
+    _assert_twin(twins["one"], photo)
