@@ -317,3 +317,26 @@ def test_phone_photo_stored_sideways_is_read_upright(twins, twin_pdfs, tmp_path)
     doc = read(photo)
     assert doc.reader == "image:ocr" and "一、巡察发现的主要问题" in [b.text for b in doc.blocks]
     _assert_twin(twins["one"], photo)
+
+
+def test_sniffing_reads_only_the_start_of_a_huge_mimetype_entry(tmp_path):
+    import tracemalloc
+    import zipfile
+
+    bomb = tmp_path / "mimetype-bomb.odt"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("mimetype", "w", force_zip64=True) as fh:
+            chunk = b"application/vnd.oasis.opendocument.text" + b" " * (1 << 20)
+            for _ in range(300):  # 300 MiB unpacked, a few hundred KiB packed
+                fh.write(chunk)
+        zf.writestr("content.xml", "<office:document-content/>")
+    tracemalloc.start()
+    try:
+        assert sniff(bomb) == "odt"  # the type is known from the first bytes; the reader's guards refuse it
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20  # bytes: nowhere near the 300 MiB the entry unpacks to
+    with pytest.raises(ReadError) as err:
+        read(bomb)
+    assert err.value.reason == Reason.UNSAFE_CONTENT
