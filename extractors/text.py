@@ -92,6 +92,10 @@ _PAGE_NO = re.compile(
 _DASHES = "一—–－-_~=·.。 "
 
 
+FOOTER_SHARE = 0.15  # bottom share of a page where a dashed page number ("— 3 —") is dropped
+_DASHED_PAGE_NO = re.compile(r"[\-—–－]+\s*\d{1,4}\s*[\-—–－]+")
+
+
 def is_page_number(text: str) -> bool:
     return bool(_PAGE_NO.match(text.strip()))
 
@@ -126,10 +130,14 @@ def remove_running(lines: list[Line], page_heights: dict[int, float]) -> tuple[l
         h = page_heights.get(ln.page, 842.0)
         return ln.y0 >= h - band.get(ln.page, 84.0)
 
+    def in_footer(ln: Line) -> bool:  # 公文 set "— 3 —" a line below the text block, higher than 10 %
+        return ln.y0 >= page_heights.get(ln.page, 842.0) * (1 - FOOTER_SHARE)
+
     kept, removed = [], []
     for ln in lines:
         if in_band(ln) and (is_page_number(ln.text) or key(ln.text) in repeated) or \
-                in_bottom(ln) and looks_like_page_number(ln.text):
+                in_bottom(ln) and looks_like_page_number(ln.text) or \
+                in_footer(ln) and _DASHED_PAGE_NO.fullmatch(ln.text.strip()):
             if ln.text.strip() not in removed:
                 removed.append(ln.text.strip())
             continue
@@ -399,3 +407,51 @@ def pair_quotes(text: str) -> str:
             open_ = False
         out.append(ch)
     return "".join(out)
+
+
+Char = tuple[str, float, float, float, float]  # text, x0, x1, top, bottom (points, y down)
+
+
+def lines_from_chars(chars: list[Char], page_no: int) -> list[Line]:
+    """Loose characters (OFD text objects, pdfminer's chars) → visual lines: characters whose
+    vertical middles lie within a third of a character's height are on one line; a line is cut
+    where a gap wider than a character separates table cells or columns."""
+    chars = [c for c in chars if c[0].strip()]
+    if not chars:
+        return []
+    chars.sort(key=lambda c: ((c[3] + c[4]) / 2, c[1]))
+    rows: list[list[Char]] = []
+    for c in chars:
+        mid, size = (c[3] + c[4]) / 2, max(c[4] - c[3], 1.0)
+        if rows:
+            last = rows[-1][0]
+            if abs(mid - (last[3] + last[4]) / 2) <= max(size, last[4] - last[3]) / 3:
+                rows[-1].append(c)
+                continue
+        rows.append([c])
+    out: list[Line] = []
+    for row in rows:
+        row.sort(key=lambda c: c[1])
+        groups: list[list[Char]] = [[row[0]]]
+        for c in row[1:]:
+            prev = groups[-1][-1]
+            size = max(c[4] - c[3], prev[4] - prev[3], 1.0)
+            gap = c[1] - prev[2]
+            if gap > size:
+                groups.append([])
+            elif gap > 0.25 * size and prev[0].isascii() and c[0].isascii():
+                groups[-1].append((" ", prev[2], prev[2], prev[3], prev[4]))
+            groups[-1].append(c)
+        for g in groups:
+            out.append(Line("".join(c[0] for c in g), page_no, g[0][1], max(c[2] for c in g),
+                            min(c[3] for c in g), max(c[4] for c in g)))
+    return out
+
+
+def join_surrogates(text: str) -> str:
+    """UTF-16 halves read one code unit at a time (pdfium does so for 𝐻 and other characters
+    beyond the BMP) joined into their character; a half without its partner becomes U+FFFD.
+    Text with lone halves cannot be stored or sent as UTF-8."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

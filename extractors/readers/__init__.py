@@ -12,6 +12,7 @@ from typing import Protocol
 from extractors.document import Document
 from extractors.errors import Reason, ReadError
 from extractors.readers.sniff import mismatch, sniff
+from extractors.text import join_surrogates
 
 MAX_BYTES = 200 << 20  # larger files are refused before parsing
 
@@ -29,6 +30,9 @@ READERS: dict[str, tuple[str, str]] = {
     "ole": ("extractors.readers.legacy", "read_legacy"),  # .doc, .wps
     "rtf": ("extractors.readers.legacy", "read_legacy"),
     "text": ("extractors.readers.plain", "read_text"),
+    "odt": ("extractors.readers.legacy", "read_legacy"),
+    "image": ("extractors.readers.image", "read_image"),
+    "ofd": ("extractors.readers.ofd", "read_ofd"),
 }
 REFUSED: dict[str, tuple[Reason, str]] = {
     "ole-encrypted": (Reason.PASSWORD_PROTECTED, "encrypted OOXML package"),
@@ -62,16 +66,22 @@ def read(path: str | Path, name: str | None = None) -> Document:
         raise ReadError(Reason.UNSUPPORTED_TYPE, kind)
     doc = reader_for(kind)(path)
     doc.name = name
+    for b in doc.blocks:  # whatever a reader let through, the text must be valid Unicode to be stored
+        b.text = join_surrogates(b.text)
+    doc.headers = [join_surrogates(h) for h in doc.headers]
     note = mismatch(name, kind)
     if note:
         doc.warnings.insert(0, note)
         doc.warning_codes.append(Reason.TYPE_MISMATCH.value)
-    if doc.reader.startswith("pdf:") and "ocr" in doc.reader:
+    if "ocr" in doc.reader and Reason.OCR_USED.value not in doc.warning_codes:
         doc.warning_codes.append(Reason.OCR_USED.value)
     from extractors.meta import describe
     from extractors.sections import assign_sections
 
     assign_sections(doc)
     doc.renumber()
+    given = doc.meta  # what the file's own metadata said (OFD's DocInfo), used where the text is silent
     doc.meta = describe(doc)
+    if not doc.meta.date and given.date:
+        doc.meta.date = given.date
     return doc

@@ -25,7 +25,7 @@ from pathlib import Path
 from extractors import ocr
 from extractors.document import Block, BlockKind, Document
 from extractors.errors import Reason, ReadError
-from extractors.text import Line, garbled, fold_tables, join_lines, pair_quotes, remove_running
+from extractors.text import Line, garbled, fold_tables, join_lines, join_surrogates, pair_quotes, remove_running
 
 MAX_PAGES = 5000
 QUOTES = set("“”‘’\"'「」『』《》〈〉")
@@ -101,21 +101,44 @@ def read_pdf(path: Path) -> Document:
         msg = str(exc).lower()
         if "password" in msg or "security" in msg:
             raise ReadError(Reason.PASSWORD_PROTECTED, str(exc)) from exc
-        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, str(exc)) from exc
+        return second_reader(path, str(exc))
     try:
         return _read(pdf, path)
+    except ReadError as exc:
+        if exc.reason != Reason.CORRUPT_OR_TRUNCATED:
+            raise
+        refused = exc.detail
     finally:
         pdf.close()
+    return second_reader(path, refused)
+
+
+FALLBACK_NOTE = ("PDF文件结构损坏（{why}），常规读取方式无法打开，已改用备用读取方式（pdfplumber）读取，"
+                 "版面可能略有差异，请对照原件核对。")
+
+
+def second_reader(path: Path, refused: str) -> Document:
+    """pypdfium2 refused the file as corrupt: give pdfplumber its chance, saying so on the document."""
+    from extractors.readers.pdf_plumber import read_pdf_plumber
+
+    try:
+        doc = read_pdf_plumber(path)
+    except ReadError as exc:
+        if exc.reason in (Reason.CORRUPT_OR_TRUNCATED, Reason.NO_TEXT):
+            raise ReadError(Reason.CORRUPT_OR_TRUNCATED, f"pypdfium2: {refused}; {exc.detail}",
+                            pages=exc.pages) from exc
+        raise
+    why = "交叉引用表或页面目录异常" if "page" not in refused.lower() else "部分页面对象异常"
+    doc.warnings.insert(0, FALLBACK_NOTE.format(why=why))
+    doc.warning_codes.append(Reason.FALLBACK_READER.value)
+    return doc
 
 
 def _read(pdf, path: Path) -> Document:
     import pypdfium2 as pdfium
 
     n = len(pdf)
-    if n == 0:
-        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, "no pages")
-    if n > MAX_PAGES:
-        raise ReadError(Reason.TOO_LARGE, f"{n} pages")
+    check_page_count(n)
     doc = Document(name=path.name, reader="pdf:pypdfium2", pages=n)
     lines: dict[int, list[Line]] = {}
     heights: dict[int, float] = {}
@@ -157,7 +180,7 @@ def _read(pdf, path: Path) -> Document:
         missing = ocr.missing()
         if missing:
             if not any(lines.values()):
-                raise ReadError(Reason.NEEDS_OCR, missing)
+                raise ReadError(Reason.NEEDS_OCR, missing, pages=n)
             doc.warnings.append(
                 f"第{_page_list(to_ocr)}页无可用文字（{why_ocr[to_ocr[0]]}），需要文字识别（OCR），"
                 "但本机未安装识别组件，这些页未读取。")
@@ -178,6 +201,28 @@ def _read(pdf, path: Path) -> Document:
             if failed:
                 doc.warnings.append(f"第{_page_list(failed)}页文字识别失败，这些页未读取，请对照原件。")
 
+    add_blocks(doc, lines, heights, ocr_pages)
+    empty = [p for p in range(1, n + 1) if p not in lines or not lines[p]]
+    empty = [p for p in empty if p - 1 not in to_ocr]
+    if empty and doc.blocks:
+        doc.warnings.append(f"第{_page_list([p - 1 for p in empty])}页没有文字。")
+    if not doc.blocks:
+        raise ReadError(Reason.NO_TEXT, pages=n)
+    return doc
+
+
+def check_page_count(n: int) -> None:
+    """A paged document with no pages is broken; one with absurdly many is refused."""
+    if n == 0:
+        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, "no pages")
+    if n > MAX_PAGES:
+        raise ReadError(Reason.TOO_LARGE, f"{n} pages", pages=n)
+
+
+def add_blocks(doc: Document, lines: dict[int, list[Line]], heights: dict[int, float],
+               ocr_pages: set[int]) -> None:
+    """Page lines (text layer or OCR) → paragraphs and table rows on `doc`, running
+    headers and page numbers set apart. Shared by every reader of page-based files."""
     all_lines = [ln for p in sorted(lines) for ln in lines[p]]
     kept, removed = remove_running(all_lines, heights)
     doc.headers = removed
@@ -198,13 +243,6 @@ def _read(pdf, path: Path) -> Document:
             doc.blocks.append(Block(text="｜".join(cells), page=para.page, kind=BlockKind.TABLE_ROW,
                                     table=table, row=row))
             row += 1
-    empty = [p for p in range(1, n + 1) if p not in lines or not lines[p]]
-    empty = [p for p in empty if p - 1 not in to_ocr]
-    if empty and doc.blocks:
-        doc.warnings.append(f"第{_page_list([p - 1 for p in empty])}页没有文字。")
-    if not doc.blocks:
-        raise ReadError(Reason.NO_TEXT)
-    return doc
 
 
 def _page_list(zero_based: list[int]) -> str:
@@ -288,7 +326,7 @@ def page_text_lines(tp, page_no: int, height: float) -> list[Line]:
         if gapped or any(_char(codes[j]) in QUOTES for j in idx):
             out.extend(_segments(idx, codes, box, page_no))
         else:
-            text = "".join(_char(codes[j]) for j in idx)
+            text = join_surrogates("".join(_char(codes[j]) for j in idx))
             fx0, _, fy0, fy1 = box(idx[0])
             _, lx1, ly0, ly1 = box(idx[-1])
             if text.strip():
@@ -323,7 +361,7 @@ def _segments(idx: list[int], codes: list[int], box, page_no: int) -> list[Line]
         groups[-1].append(it)
     out = []
     for g in groups:
-        text = "".join(it[4] for it in g)
+        text = join_surrogates("".join(it[4] for it in g))
         if not text.strip():
             continue
         body = [it for it in g if it[4] not in QUOTES and it[4] != " "] or g
