@@ -92,6 +92,7 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.hits = [asdict(h) for h in draft.hits]
         finding.vetoes = [asdict(h) for h in draft.vetoes_considered]
         finding.explanation = draft.explanation
+        finding.score = draft.score
         finding.rules_version = extraction.rules_version
         decision = routing.decide(finding.subject, finding.severity, finding.category)
         finding.route, finding.route_reason = decision.route, decision.reason

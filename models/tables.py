@@ -76,6 +76,7 @@ class Finding(SQLModel, table=True):
     hits: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     vetoes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))  # vetoes considered
     explanation: str = Field(default="", sa_column=Column(Text))
+    score: float = Field(default=0.0, index=True)  # rule weight; the review queue shows the lowest first
     rules_version: str = Field(default="", max_length=64)
     origin: str = Field(default="extracted", max_length=16)  # extracted | reviewer
     state: str = Field(default="active", max_length=16)  # active | rejected | vanished
@@ -125,3 +126,17 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(max_length=32)
     entity_id: str = Field(default="", max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class User(SQLModel, table=True):
+    """A person who may log in to the web pages; sees only the units in `units` (admin sees all)."""
+
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True, index=True)
+    role: str = Field(max_length=16)  # admin | reviewer | approver | viewer
+    units: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    disabled: bool = False
+    password_hash: str = Field(max_length=256)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
