@@ -49,7 +49,7 @@ def reextract_task() -> dict:
     for doc_id in stale_ids(settings, rules):
         total["documents"] += 1
         for k, v in reextract_document(settings, doc_id, rules).items():
-            total[k] += v
+            total[k] = total.get(k, 0) + v
     return total
 
 

@@ -46,12 +46,15 @@ def reextract(all_docs: bool = typer.Option(False, "--all", help="全部文件�
             ids = list(s.exec(select(Document.id).where(Document.status.in_(("ingested", "warning")))).all())
     else:
         ids = stale_ids(settings, rules)
-    total = {"new": 0, "kept": 0, "vanished": 0}
+    total = {"new": 0, "kept": 0, "vanished": 0, "carried": 0, "orphaned": 0}
     for doc_id in ids:
         for k, v in reextract_document(settings, doc_id, rules).items():
             total[k] = total.get(k, 0) + v
     console.print(f"规则版本 {rules.version}：重新识别文件 {len(ids)} 个，新增问题 {total['new']} 条，"
                   f"保留 {total['kept']} 条，不再识别（已标记，未删除）{total['vanished']} 条。")
+    if total["carried"] or total["orphaned"]:
+        console.print(f"原文范围变化、审核意见已随之保留 {total['carried']} 条；审核意见不再适用 {total['orphaned']} 条"
+                      "（用 zhenggai review stale 查看）。")
 
 
 def demo_files() -> list[Path]:
