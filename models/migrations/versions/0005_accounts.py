@@ -1,7 +1,7 @@
 """accounts (app_user) and the finding's rule score for the review queue
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0006'  # chained after h10b's review state (merged into this branch); was 0002
 branch_labels = None
 depends_on = None
 
