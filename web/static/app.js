@@ -87,7 +87,7 @@
   }
 
   // Item view: "e" (or #edit) puts the cursor in the correction form; a/r/u work here too.
-  var edit = document.getElementById("edit");
+  var edit = document.getElementById("correct-form");  // "#edit" names no element, so the browser leaves focus to us
   if (edit) {
     var first = document.getElementById("edit-first");
     if (window.location.hash === "#edit" && first) first.focus();
