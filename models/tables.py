@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -57,6 +57,9 @@ class Intake(SQLModel, table=True):
 class Finding(SQLModel, table=True):
     """A problem the inspection found. Identity = fingerprint (document hash + normalised span)."""
 
+    # The review queue's index: every filter column and the sort key, so a page or a count reads
+    # the index alone (web/queries.py); unit first because every query is scoped by unit.
+    __table_args__ = (Index("ix_finding_queue", "unit", "review_state", "category", "route", "state", "score", "id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     fingerprint: str = Field(index=True, unique=True, max_length=64)
     document_id: int = Field(foreign_key="document.id", index=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import HTTPException
 from sqlalchemy import Text, and_, cast, func, or_
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from models.accounts import scope_documents, scope_findings, scope_tasks
@@ -71,19 +72,26 @@ def parse_cursor(cursor: str | None) -> tuple[float, int] | None:
 
 def queue_page(session: Session, user: User, flt: QueueFilter, after: str | None = None,
                size: int = PAGE_SIZE) -> tuple[list[tuple[Finding, str]], str | None]:
-    """One page of (finding, document name), least certain first, and the cursor of the next page."""
-    q = (select(Finding, Document.name).join(Document, Document.id == Finding.document_id)
-         .where(*_queue_where(user, flt)))
+    """One page of (finding, document name), least certain first, and the cursor of the next page.
+
+    Two steps: the page's ids from the queue index alone (ix_finding_queue covers every filter
+    column and the sort key, so no table row is read to filter or sort), then those rows in full."""
+    q = select(Finding.id, Finding.score).where(*_queue_where(user, flt))
     cur = parse_cursor(after)
     if cur:
         q = q.where(or_(Finding.score > cur[0], and_(Finding.score == cur[0], Finding.id > cur[1])))
-    rows = list(session.exec(q.order_by(Finding.score, Finding.id).limit(size + 1)).all())
+    keys = list(session.exec(q.order_by(Finding.score, Finding.id).limit(size + 1)).all())
     nxt = None
-    if len(rows) > size:
-        rows = rows[:size]
-        last = rows[-1][0]
-        nxt = f"{last.score!r}:{last.id}"
-    return rows, nxt
+    if len(keys) > size:
+        keys = keys[:size]
+        nxt = f"{keys[-1][1]!r}:{keys[-1][0]}"
+    ids = [k[0] for k in keys]
+    if not ids:
+        return [], None
+    rows = session.exec(select(Finding, Document.name).join(Document, Document.id == Finding.document_id)
+                        .where(Finding.id.in_(ids))).all()
+    order = {fid: i for i, fid in enumerate(ids)}
+    return sorted(rows, key=lambda r: order[r[0].id]), nxt
 
 
 def queue_count(session: Session, user: User, flt: QueueFilter) -> int:
@@ -117,7 +125,14 @@ def task_or_404(session: Session, user: User, task_id: int) -> Task:
 
 
 def documents(session: Session, user: User, limit: int = 500) -> list[Document]:
-    return list(session.exec(select(Document).where(scope_documents(user))
+    """Documents for lists and filters, without their stored text (blocks can be megabytes)."""
+    return list(session.exec(select(Document).options(defer(Document.blocks)).where(scope_documents(user))
+                             .order_by(Document.id.desc()).limit(limit)).all())
+
+
+def document_choices(session: Session, user: User, limit: int = 500) -> list[tuple[int, str]]:
+    """(id, name) of the documents in scope, for the queue's document filter."""
+    return list(session.exec(select(Document.id, Document.name).where(scope_documents(user))
                              .order_by(Document.id.desc()).limit(limit)).all())
 
 

@@ -48,7 +48,7 @@ def queue(request: Request, after: str = "", user: User = Depends(current_user),
     flt = Q.QueueFilter.from_params(request.query_params)
     rows, nxt = Q.queue_page(session, user, flt, after or None)
     return render(request, "findings.html", user=user, rows=rows, next_cursor=nxt, flt=flt,
-                  count=Q.queue_count(session, user, flt), documents=Q.documents(session, user),
+                  count=Q.queue_count(session, user, flt), documents=Q.document_choices(session, user),
                   units=Q.units_visible(session, user), first_page=not after)
 
 

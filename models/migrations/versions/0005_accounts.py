@@ -1,4 +1,4 @@
-"""accounts (app_user) and the finding's rule score for the review queue
+"""accounts (app_user); the finding's rule score and the review queue's covering index
 
 Revision ID: 0005
 Revises: 0006
@@ -32,10 +32,13 @@ def upgrade() -> None:
     with op.batch_alter_table('finding', schema=None) as batch_op:
         batch_op.add_column(sa.Column('score', sa.Float(), nullable=False, server_default='0'))
         batch_op.create_index(batch_op.f('ix_finding_score'), ['score'], unique=False)
+        batch_op.create_index('ix_finding_queue', ['unit', 'review_state', 'category', 'route', 'state', 'score',
+                                                   'id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('finding', schema=None) as batch_op:
+        batch_op.drop_index('ix_finding_queue')
         batch_op.drop_index(batch_op.f('ix_finding_score'))
         batch_op.drop_column('score')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
