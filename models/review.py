@@ -108,7 +108,8 @@ def reroute(session: Session, finding: Finding, actor: str, was_active: bool,
     if task is None:
         return ensure_task(session, finding, routing, today)
     if not active:
-        if was_active and task.status in ledger.OPEN:
+        # a rejected or split item leaves the ledger; a vanished one (undo of adopting it) waits as before
+        if finding.state in ("rejected", "split") and task.status in ledger.OPEN:
             ledger.withdraw(session, task, actor, f"审核认定不再作为问题跟踪（{V.FINDING_STATES[finding.state]}）")
         return task
     if not was_active and task.status == ledger.WITHDRAWN:
@@ -118,7 +119,7 @@ def reroute(session: Session, finding: Finding, actor: str, was_active: bool,
         audit(session, "task.reopened", "task", task.id, actor=actor, finding=finding.id, route=task.route)
     ensure_task(session, finding, routing, today)
     if task.status in ledger.OPEN:
-        owner = finding.person if finding.subject == "individual" and finding.person else finding.unit
+        owner = finding.person if finding.subject == "individual" else finding.unit  # as ensure_task
         if (task.unit, task.owner) != (finding.unit, owner):
             audit(session, "task.reassigned", "task", task.id, actor=actor, old=[task.unit, task.owner],
                   new=[finding.unit, owner])
@@ -156,6 +157,8 @@ def accept(session: Session, actor: str, finding: Finding) -> Finding:
     """The item is right as extracted. Accepting an accepted item changes nothing."""
     if finding.state == "split":
         raise ReviewError("该问题已拆分，请审核拆分后的问题。")
+    if finding.state == "active" and finding.review_state == "corrected":
+        return finding  # already confirmed with its corrections; accepting must not hide them
     values = {**(_revive(finding) if finding.state != "active" else {}), "review_state": "accepted"}
     return _decide(session, actor, finding, "accepted", values)
 

@@ -258,3 +258,81 @@ def test_actor_is_required(settings):
     with session_scope(settings.database_url) as s:
         with pytest.raises(ReviewError, match="审核人"):
             review.accept(s, " ", by_quote(s, "公务用车管理混乱"))
+
+
+def test_accept_after_correct_keeps_it_corrected_and_undo_removes_an_added_item(settings):
+    store(settings)
+    with session_scope(settings.database_url) as s:
+        f = by_quote(s, "公务用车管理混乱")
+        review.correct(s, "审核员甲", f, {"severity": "minor"})
+        review.accept(s, "审核员甲", f)
+        assert f.review_state == "corrected"
+        doc = s.exec(select(Document)).one()
+        item = review.add_missed(s, "审核员乙", doc, *span("私车公养时有发生"), {"category": "conduct"})
+        item_id, task_id = item.id, task_of(s, item).id
+        review.undo(s, "审核员乙", item)
+        assert s.get(Finding, item_id) is None and s.get(Task, task_id) is None
+        assert ("finding.undone", "审核员乙") in actions(s, item_id)
+
+
+def test_decisions_survive_reextract_and_reingestion_of_a_real_report(settings, tmp_path):
+    """A real PDF: reject, correct, split and add; new rules and the same file again keep them all."""
+    import shutil
+
+    from extractors.pipeline import analyse
+    from extractors.rules import RULES_DIR, load_rules
+    from models.intake import ingest_file
+    from models.reextract import reextract_document
+    from tests.conftest import SAMPLES
+
+    out = ingest_file(SAMPLES / "县局巡察反馈意见.pdf", settings, analyse)
+    with session_scope(settings.database_url) as s:
+        items = s.exec(select(Finding).where(Finding.document_id == out.document_id)
+                       .order_by(Finding.start)).all()
+        assert len(items) >= 3
+        review.reject(s, "审核员甲", items[0], "属于整改要求")
+        review.correct(s, "审核员甲", items[1], {"subject": "team", "category": "team"})
+        halves = review.split(s, "审核员甲", items[2], len(items[2].quote) // 2)
+        doc = s.get(Document, out.document_id)
+        text = review.document_text(doc)
+        taken = [(f.start, f.end) for f in items] + [(h.start, h.end) for h in halves]
+        block = next(b for b in doc.blocks if len(b["text"]) > 12
+                     and not any(a < b["offset"] + len(b["text"]) and b["offset"] < z for a, z in taken))
+        added = review.add_missed(s, "审核员甲", doc, block["offset"], block["offset"] + len(block["text"]))
+        assert added.quote == text[added.start:added.end]
+        expected = {f.id: (f.state, f.review_state, f.subject, f.route)
+                    for f in [*items[:3], *halves, added]}
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules_dir)
+    (rules_dir / "problems.yaml").write_text((rules_dir / "problems.yaml").read_text(encoding="utf-8")
+                                             + "\n# edited\n", encoding="utf-8")
+    stats = reextract_document(settings, out.document_id, load_rules(rules_dir))
+    assert stats["vanished"] == 0 and stats["orphaned"] == 0
+    again = ingest_file(SAMPLES / "县局巡察反馈意见.pdf", settings, analyse)
+    assert again.document_id == out.document_id
+    with session_scope(settings.database_url) as s:
+        got = {i: (f.state, f.review_state, f.subject, f.route)
+               for i in expected for f in [s.get(Finding, i)]}
+        assert got == expected
+        assert got[items[0].id][:2] == ("rejected", "rejected")
+        assert got[items[2].id][0] == "split"
+        tasks = {t.finding_id: t.status for t in s.exec(select(Task)).all()}
+        assert tasks[items[0].id] == tasks[items[2].id] == "撤销"
+        assert all(tasks[h.id] == "待办" for h in halves) and tasks[added.id] == "待办"
+
+
+def test_rejecting_a_vanished_item_withdraws_its_task_and_accepting_one_adopts_it(settings):
+    store(settings)
+    store(settings, [make() for make in DEFAULT[:1]], version="v2")  # two items vanish, tasks still open
+    with session_scope(settings.database_url) as s:
+        gone = by_quote(s, "公务用车管理混乱")
+        kept = by_quote(s, "办公室主任郑某某工作慢作为")
+        assert gone.state == kept.state == "vanished" and task_of(s, gone).status == "待办"
+        review.reject(s, "审核员甲", gone)
+        assert task_of(s, gone).status == "撤销"
+        review.accept(s, "审核员甲", kept)  # the reviewer says it is a finding the rules now miss
+        assert (kept.state, kept.origin) == ("active", "reviewer")
+    store(settings, [make() for make in DEFAULT[:1]], version="v3")
+    with session_scope(settings.database_url) as s:
+        assert by_quote(s, "办公室主任郑某某工作慢作为").state == "active"  # no longer flagged vanished
+        assert task_of(s, by_quote(s, "办公室主任郑某某工作慢作为")).status == "待办"
