@@ -18,6 +18,14 @@ from models.audit import audit
 from models.tables import Document, Finding, Task, User, utcnow
 
 ROLES = {"admin": "管理员", "reviewer": "审核人员", "approver": "审批人员", "viewer": "只读人员"}
+# What each role may do, in the web pages and on the command line. Reading is open to every role
+# within its scope.
+PERMISSIONS: dict[str, set[str]] = {
+    "review": {"admin", "reviewer"},  # accept, reject, correct, split, undo, add a missed finding
+    "task_work": {"admin", "reviewer", "approver"},  # start work, submit a close-out
+    "task_decide": {"admin", "approver"},  # send back, extend, withdraw
+    "task_approve": {"approver"},  # approve a close-out (销号): approvers only, never the submitter
+}
 _HASHER = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name costs as much time as a wrong password.
 _DUMMY_HASH = _HASHER.hash("zhenggai-no-such-user")
@@ -104,6 +112,19 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
         user.password_hash = _HASHER.hash(password)
         session.add(user)
     return user
+
+
+def check_actor(session: Session, name: str, permission: str) -> None:
+    """The command line's `--by NAME`: once any account exists, NAME must be an enabled account whose
+    role allows the step (the same rule as the web pages). Before the first account is created the
+    name is recorded as given, so a fresh installation works from the command line alone."""
+    if session.exec(select(User.id).limit(1)).first() is None:
+        return
+    user = get_user(session, name.strip())
+    if user is None or user.disabled:
+        raise AccountError(f"操作人“{name}”不是有效的用户账号（已启用账号后，--by 必须是现有且未停用的用户名）。")
+    if user.role not in PERMISSIONS[permission]:
+        raise AccountError(f"用户“{name}”的角色（{ROLES.get(user.role, user.role)}）无权进行此操作。")
 
 
 def user_row(user: User) -> dict[str, Any]:

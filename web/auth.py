@@ -16,21 +16,12 @@ from urllib.parse import urlsplit
 from fastapi import HTTPException, Request
 from sqlmodel import Session
 
-from models.accounts import get_user
+from models.accounts import PERMISSIONS, get_user  # noqa: F401  (PERMISSIONS: re-exported for pages)
 from models.tables import User
 
 SESSION_HOURS = 8
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-
-# What each role may do. Reading is open to every role within its scope.
-PERMISSIONS: dict[str, set[str]] = {
-    "review": {"admin", "reviewer"},  # accept, reject, correct, split, undo, add a missed finding
-    "task_work": {"admin", "reviewer", "approver"},  # start work, submit a close-out
-    "task_decide": {"admin", "approver"},  # send back, extend, withdraw
-    "task_approve": {"approver"},  # approve a close-out (销号): approvers only, never the submitter
-}
-
 
 class LoginRequired(Exception):
     """Raised by pages when nobody is logged in; answered with a redirect to /login."""

@@ -113,7 +113,16 @@ def test_users_command(tmp_path):
     r = _cli(home, "users", "add", "某人", "--role", "boss", "--unit", "甲", "--password-stdin", stdin="x" * 9)
     assert r.returncode == 1 and "角色" in r.stdout
     assert _cli(home, "users", "passwd", "张审核", "--password-stdin", stdin="second-pass-2\n").returncode == 0
+    # once accounts exist, the ledger's --by must be one of them, with a role that allows the step
+    r = _cli(home, "tasks", "approve", "1", "--by", "张审核")
+    assert r.returncode == 1 and "无权" in r.stdout
+    r = _cli(home, "tasks", "start", "1", "--by", "陌生人")
+    assert r.returncode == 1 and "不是有效的用户账号" in r.stdout
+    r = _cli(home, "tasks", "start", "1", "--by", "张审核")
+    assert r.returncode == 1 and "没有编号为1的整改任务" in r.stdout  # the name passed; no such task here
     assert _cli(home, "users", "disable", "张审核").returncode == 0
+    r = _cli(home, "tasks", "start", "1", "--by", "张审核")
+    assert r.returncode == 1 and "不是有效的用户账号" in r.stdout
     rows = json.loads(_cli(home, "users", "list", "--json").stdout)
     assert rows == [{"name": "张审核", "role": "reviewer", "units": ["某县某局党组", "某县某镇党委"], "disabled": True}]
     from models.accounts import authenticate
