@@ -89,6 +89,9 @@ def demo() -> None:
     console.print(table)
     console.print(f"文件 {n_docs} 个，问题 {sum(r[2] for r in rows)} 条，整改任务 {n_tasks} 项")
     console.print(f"数据库：{settings.database_url}\n报告：{html}\nWord报告：{docx}\n台账：{xlsx}")
+    from flows.cli.users import demo_web_hint
+
+    demo_web_hint(settings)
 
 
 def eval_cmd(docs_dir: Path = typer.Argument(..., help="待评测的报告文件夹"),

@@ -103,3 +103,25 @@ def web(host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
     settings = setup()
     console.print(f"审核网页：http://{host}:{port}/login", highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def demo_web_hint(settings) -> None:
+    """End of `zhenggai demo`: how to open the review pages. On a ledger without accounts the demo
+    creates one admin account with a random password, printed once (never a fixed password)."""
+    import secrets
+
+    from sqlmodel import select
+
+    from models.accounts import add_user
+    from models.db import session_scope
+    from models.tables import User
+
+    with session_scope(settings.database_url) as s:
+        created = None
+        if s.exec(select(User.id).limit(1)).first() is None:
+            created = secrets.token_urlsafe(9)
+            add_user(s, "demo", "admin", created, actor="demo")
+    console.print("审核网页：运行 zhenggai web，然后打开 http://127.0.0.1:8000/login", highlight=False)
+    if created:
+        console.print(f"演示账号：用户名 demo（管理员），密码 {created}（仅显示这一次，可用 zhenggai users passwd demo "
+                      "--password-stdin 修改）", highlight=False)
