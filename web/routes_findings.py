@@ -59,6 +59,8 @@ def bulk_accept(request: Request, expected: int = Form(...), document: str = For
     from models import review as R
 
     require(user, "review")
+    if review != "pending":  # a reviewer's rejections and corrections are never overwritten in bulk
+        raise HTTPException(400, "只能批量确认“待审核”的项。")
     flt = Q.QueueFilter(document=document, unit=unit, category=category, route=route, review=review, rule=rule)
     ids = Q.queue_ids(session, user, flt)
     if len(ids) != expected:
