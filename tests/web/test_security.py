@@ -133,3 +133,33 @@ def test_users_command(tmp_path):
         assert user.password_hash.startswith("$argon2") and user.disabled
     assert _cli(home, "users", "disable", "无此人").returncode == 1
     del Settings
+
+
+def test_web_command_serves_the_login_page(tmp_path):
+    """`zhenggai web` starts uvicorn with the app; the login page answers with its headers."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    home = tmp_path / "home"
+    env = dict(os.environ, ZHENGGAI_HOME=str(home), ZHENGGAI_DATABASE_URL=f"sqlite:///{home}/zhenggai.db")
+    proc = subprocess.Popen([str(ZHENGGAI), "web", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        while True:  # no start-up deadline: a loaded machine may be slow; a dead process fails at once
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=30) as r:
+                    body = r.read().decode()
+                    assert r.status == 200 and 'name="username"' in body and 'name="password"' in body
+                    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+                    break
+            except (ConnectionError, urllib.error.URLError):
+                time.sleep(0.2)
+        assert (home / "web-secret.key").stat().st_mode & 0o077 == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
