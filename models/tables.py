@@ -91,6 +91,15 @@ class Finding(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class FindingRule(SQLModel, table=True):
+    """Which rules fired for a finding (copied from Finding.hits), so the review queue filters by rule
+    through an index instead of reading every finding's JSON."""
+
+    __tablename__ = "finding_rule"
+    finding_id: int = Field(foreign_key="finding.id", primary_key=True, ondelete="CASCADE")
+    rule_id: str = Field(max_length=128, primary_key=True, index=True)
+
+
 class Correction(SQLModel, table=True):
     """A reviewer's change to one field of a finding, keyed by fingerprint so it survives re-ingestion.
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import Text, and_, cast, func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from models.accounts import scope_documents, scope_findings, scope_tasks
-from models.tables import Document, Finding, Task, User
+from models.tables import Document, Finding, FindingRule, Task, User
 
 PAGE_SIZE = 50
 HIDDEN_STATES = ("split",)  # a split item lives on as its two parts
@@ -56,9 +56,8 @@ def _queue_where(user: User, flt: QueueFilter) -> list:
         where.append(Finding.route == flt.route)
     if flt.review and flt.review != "all":
         where.append(Finding.review_state == flt.review)
-    if flt.rule:  # rule ids are stored inside the hits JSON; match the serialised pair exactly
-        pattern = '%"rule_id": "' + flt.rule.replace("\\", "").replace('"', "").replace("%", "") + '"%'
-        where.append(cast(Finding.hits, Text).like(pattern))
+    if flt.rule:
+        where.append(Finding.id.in_(select(FindingRule.finding_id).where(FindingRule.rule_id == flt.rule)))
     return where
 
 

@@ -75,3 +75,42 @@ def test_scope_filter_by_unit(settings):
         jia.units = []  # a non-admin with no units sees nothing, never everything
         assert s.exec(select(Finding).where(accounts.scope_findings(jia))).all() == []
         assert accounts.in_scope(jia, "甲单位") is False and accounts.in_scope(admin, "任何单位")
+
+
+def test_finding_rule_rows_follow_hits_and_are_backfilled(tmp_path):
+    """Migration 0005 fills finding_rule from existing findings' hits; store keeps it in step."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+    from sqlmodel import create_engine
+
+    from models.db import MIGRATIONS
+    from models.store import index_rules
+    from models.tables import FindingRule
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+        conn.execute(text("INSERT INTO document (id, sha256, name, size, file_type, stored_as, status, reason, message,"
+                          " pages, kind, title, issuer, unit, doc_date, reader, rules_version, created_at, updated_at)"
+                          " VALUES (1, 'a', 'x.docx', 0, 'docx', '', 'ingested', '', '', 1, 'feedback', '', '', '甲',"
+                          " '', '', 'v1', '2026-01-01', '2026-01-01')"))
+        conn.execute(text("INSERT INTO finding (id, fingerprint, document_id, quote, page, start, \"end\", subject,"
+                          " category, severity, person, post, unit, route, route_reason, hits, explanation,"
+                          " rules_version, origin, state, corrected, review_state, reviewed_by, created_at, updated_at)"
+                          " VALUES (1, 'f', 1, '问题', 1, 0, 2, 'unit', 'other', 'minor', '', '', '甲', 'rectification',"
+                          " '', :hits, '', 'v1', 'extracted', 'active', 0, 'pending', '', '2026-01-01', '2026-01-01')"),
+                     {"hits": '[{"rule_id": "r.one", "kind": "keyword"}, {"rule_id": "r.two", "kind": "pattern"}]'})
+        command.upgrade(cfg, "head")
+    from sqlmodel import Session
+
+    with Session(engine) as s:
+        assert sorted(r.rule_id for r in s.exec(select(FindingRule)).all()) == ["r.one", "r.two"]
+        f = s.get(Finding, 1)
+        f.hits = [{"rule_id": "r.two"}, {"rule_id": "r.three"}]
+        index_rules(s, f)
+        s.commit()
+        assert sorted(r.rule_id for r in s.exec(select(FindingRule)).all()) == ["r.three", "r.two"]

@@ -1,8 +1,10 @@
-"""accounts (app_user); the finding's rule score and the review queue's covering index
+"""accounts (app_user); the finding's rule score the review queue's covering index; finding_rule
 
 Revision ID: 0005
 Revises: 0006
 """
+import json
+
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
@@ -36,7 +38,31 @@ def upgrade() -> None:
                                                    'id'], unique=False)
 
 
+    op.create_table(
+        'finding_rule',
+        sa.Column('finding_id', sa.Integer(), nullable=False),
+        sa.Column('rule_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.ForeignKeyConstraint(['finding_id'], ['finding.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('finding_id', 'rule_id'),
+    )
+    with op.batch_alter_table('finding_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_finding_rule_rule_id'), ['rule_id'], unique=False)
+    # existing findings: their rule ids from the hits JSON
+    conn = op.get_bind()
+    rows = []
+    for fid, hits in conn.execute(sa.text("SELECT id, hits FROM finding")):
+        if isinstance(hits, str):
+            hits = json.loads(hits or "[]")
+        for rule_id in sorted({h.get("rule_id") for h in hits or [] if h.get("rule_id")}):
+            rows.append({"finding_id": fid, "rule_id": rule_id})
+    if rows:
+        conn.execute(sa.text("INSERT INTO finding_rule (finding_id, rule_id) VALUES (:finding_id, :rule_id)"), rows)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('finding_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_finding_rule_rule_id'))
+    op.drop_table('finding_rule')
     with op.batch_alter_table('finding', schema=None) as batch_op:
         batch_op.drop_index('ix_finding_queue')
         batch_op.drop_index(batch_op.f('ix_finding_score'))
