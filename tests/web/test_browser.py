@@ -63,7 +63,6 @@ def page(server):
         context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}, locale="zh-CN")
         pg = context.new_page()
         pg.set_default_timeout(120_000)  # generous: the machine is shared
-        pg.dialogs = []
         yield pg
         context.close()
         browser.close()
