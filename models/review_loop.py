@@ -113,9 +113,8 @@ def match_label(start: int, end: int, reviewed: list[Finding]) -> str:
             best, best_overlap = f, overlap
     if best is None:
         return ""
-    if best_overlap >= MIN_OVERLAP * max(1, end - start) or best_overlap >= MIN_OVERLAP * max(1, best.end - best.start):
-        return label_of(best.review_state)
-    return ""
+    shorter = max(1, min(end - start, best.end - best.start))
+    return label_of(best.review_state) if best_overlap >= MIN_OVERLAP * shorter else ""
 
 
 @dataclass

@@ -24,7 +24,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_finding_review_state'), ['review_state'], unique=False)
     with op.batch_alter_table('correction', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reason', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
+                                      server_default=''))
         batch_op.add_column(sa.Column('undone', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('carried_from', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False,
                                       server_default=''))
