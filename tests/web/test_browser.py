@@ -200,3 +200,23 @@ def test_hostile_text_is_shown_as_text(page, web_settings):
     page.goto("/findings?review=all")
     assert "<script>alert(1)</script>" in page.inner_text("#queue")
     assert dialogs == []
+
+
+def test_add_a_missed_finding_by_selecting_text(page, web_settings):
+    with session_scope(web_settings.database_url) as s:
+        doc = s.exec(select(Document).where(Document.unit == UNIT_A, Document.file_type == "pdf")).one()
+        known = {f.quote for f in s.exec(select(Finding).where(Finding.document_id == doc.id)).all()}
+        texts = [b["text"] for b in doc.blocks]
+    # a paragraph no finding quotes: the reviewer adds it by selecting it (triple click = the paragraph)
+    index = next(i for i, t in enumerate(texts) if len(t) > 20 and not any(q in t or t in q for q in known))
+    log_in(page)
+    page.goto(f"/documents/{doc.id}")
+    page.locator("#doc-text p.block").nth(index).click(click_count=3)
+    page.wait_for_selector("#missed", state="visible")
+    page.select_option("#missed select[name=category]", "conduct")
+    page.click("#missed button[type=submit]")
+    page.wait_for_selector(".flash")
+    new_id = int(page.url.rstrip("/").split("/")[-1])
+    f = finding(web_settings, new_id)
+    assert f.quote == texts[index].strip() and f.category == "conduct" and f.origin == "reviewer"
+    assert page.inner_text("mark#quote") == f.quote
