@@ -18,7 +18,7 @@ from extractors.document import Extraction
 from models.audit import audit
 from models.ledger import OPEN, WITHDRAWN, hold_for_review, resume
 from models.routing import RoutingTable, load_routing
-from models.tables import Correction, Document, Finding, Task, utcnow
+from models.tables import Correction, Document, Finding, FindingRule, Task, utcnow
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans("，。；：（）“”！？、", ",.;:()\"\"!?,")
@@ -105,6 +105,7 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.hits = [asdict(h) for h in draft.hits]
         finding.vetoes = [asdict(h) for h in draft.vetoes_considered]
         finding.explanation = draft.explanation
+        finding.score = draft.score
         finding.rules_version = extraction.rules_version
         decision = routing.decide(finding.subject, finding.severity, finding.category)
         finding.route, finding.route_reason = decision.route, decision.reason
@@ -112,6 +113,7 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.updated_at = utcnow()
         session.add(finding)
         session.flush()
+        index_rules(session, finding)
         task = ensure_task(session, finding, routing, today)
         if finding in found_again and finding.state == "active":
             resume(session, task)
@@ -199,6 +201,16 @@ def apply_corrections(session: Session, finding: Finding) -> None:
             finding.route, finding.route_reason = decision.route, decision.reason
         elif "route" in latest:
             finding.route_reason = "审核人员调整分流"
+
+
+def index_rules(session: Session, finding: Finding) -> None:
+    """Keep the finding's rows in finding_rule equal to the rule ids in its hits."""
+    wanted = {h.get("rule_id") for h in finding.hits or [] if h.get("rule_id")}
+    have = {r.rule_id: r for r in session.exec(select(FindingRule).where(FindingRule.finding_id == finding.id)).all()}
+    for rule_id in set(have) - wanted:
+        session.delete(have[rule_id])
+    for rule_id in wanted - set(have):
+        session.add(FindingRule(finding_id=finding.id, rule_id=rule_id))
 
 
 def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today: date) -> Task:

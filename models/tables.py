@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -58,6 +58,9 @@ class Intake(SQLModel, table=True):
 class Finding(SQLModel, table=True):
     """A problem the inspection found. Identity = fingerprint (document hash + normalised span)."""
 
+    # The review queue's index: every filter column and the sort key, so a page or a count reads
+    # the index alone (web/queries.py); unit first because every query is scoped by unit.
+    __table_args__ = (Index("ix_finding_queue", "unit", "review_state", "category", "route", "state", "score", "id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     fingerprint: str = Field(index=True, unique=True, max_length=64)
     document_id: int = Field(foreign_key="document.id", index=True)
@@ -77,6 +80,7 @@ class Finding(SQLModel, table=True):
     hits: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     vetoes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))  # vetoes considered
     explanation: str = Field(default="", sa_column=Column(Text))
+    score: float = Field(default=0.0, index=True)  # rule weight; the review queue shows the lowest first
     rules_version: str = Field(default="", max_length=64)
     origin: str = Field(default="extracted", max_length=16)  # extracted | reviewer
     state: str = Field(default="active", max_length=16)  # active | rejected | vanished | split
@@ -86,6 +90,15 @@ class Finding(SQLModel, table=True):
     reviewed_at: Optional[datetime] = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FindingRule(SQLModel, table=True):
+    """Which rules fired for a finding (copied from Finding.hits), so the review queue filters by rule
+    through an index instead of reading every finding's JSON."""
+
+    __tablename__ = "finding_rule"
+    finding_id: int = Field(foreign_key="finding.id", primary_key=True, ondelete="CASCADE")
+    rule_id: str = Field(max_length=128, primary_key=True, index=True)
 
 
 class Correction(SQLModel, table=True):
@@ -136,3 +149,17 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(max_length=32)
     entity_id: str = Field(default="", max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class User(SQLModel, table=True):
+    """A person who may log in to the web pages; sees only the units in `units` (admin sees all)."""
+
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True, index=True)
+    role: str = Field(max_length=16)  # admin | reviewer | approver | viewer
+    units: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    disabled: bool = False
+    password_hash: str = Field(max_length=256)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

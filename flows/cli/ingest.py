@@ -93,6 +93,9 @@ def demo() -> None:
         console.print(f"{LABELS[fmt]}：{path}", highlight=False)
     for fmt, why in written.problems.items():
         console.print(f"[yellow]{LABELS[fmt]}未生成：{why}[/yellow]", highlight=False)
+    from flows.cli.users import demo_web_hint
+
+    demo_web_hint(settings)
 
 
 def eval_cmd(docs_dir: Path = typer.Argument(..., help="待评测的报告文件夹"),

@@ -88,8 +88,9 @@ def tasks_show(task_id: str = typer.Argument(..., help="任务编号")) -> None:
     console.print("\n".join(lines), highlight=False)
 
 
-def _task_action(task_id: str, action: Callable) -> None:
+def _task_action(task_id: str, action: Callable, by: str = "", permission: str = "") -> None:
     """Run one lifecycle change; a refused change is one Chinese sentence and exit code 1."""
+    from models.accounts import AccountError, check_actor
     from models.db import session_scope
     from models.ledger import LedgerError
     from models.tables import Task
@@ -97,12 +98,14 @@ def _task_action(task_id: str, action: Callable) -> None:
     tid = parse_id(task_id, "任务编号")
     try:
         with session_scope(get_settings().database_url) as s:
+            if permission:
+                check_actor(s, by, permission)
             task = s.get(Task, tid)
             if task is None:
                 raise LedgerError(f"没有编号为{tid}的整改任务。")
             action(s, task)
             console.print(f"任务{tid}：{task.status}")
-    except LedgerError as exc:
+    except (LedgerError, AccountError) as exc:
         raise StaffError(str(exc)) from None
 
 
@@ -111,7 +114,7 @@ def tasks_start(task_id: str, by: str = BY) -> None:
     """开始办理（待办 → 进行中）。"""
     from models import ledger
 
-    _task_action(task_id, lambda s, t: ledger.start(s, t, by))
+    _task_action(task_id, lambda s, t: ledger.start(s, t, by), by, "task_work")
 
 
 @app.command("submit")
@@ -120,7 +123,7 @@ def tasks_submit(task_id: str, by: str = BY,
     """申请销号（→ 待销号）。"""
     from models import ledger
 
-    _task_action(task_id, lambda s, t: ledger.submit(s, t, by, measure))
+    _task_action(task_id, lambda s, t: ledger.submit(s, t, by, measure), by, "task_work")
 
 
 @app.command("approve")
@@ -128,7 +131,7 @@ def tasks_approve(task_id: str, by: str = BY) -> None:
     """审批销号（待销号 → 已销号）；申请人不能审批本人的申请。"""
     from models import ledger
 
-    _task_action(task_id, lambda s, t: ledger.approve(s, t, by))
+    _task_action(task_id, lambda s, t: ledger.approve(s, t, by), by, "task_approve")
 
 
 @app.command("send-back")
@@ -136,7 +139,7 @@ def tasks_send_back(task_id: str, by: str = BY, reason: str = typer.Option(..., 
     """退回销号申请（待销号 → 进行中）。"""
     from models import ledger
 
-    _task_action(task_id, lambda s, t: ledger.send_back(s, t, by, reason))
+    _task_action(task_id, lambda s, t: ledger.send_back(s, t, by, reason), by, "task_decide")
 
 
 @app.command("extend")
@@ -151,7 +154,7 @@ def tasks_extend(task_id: str, by: str = BY, until: str = typer.Option(..., "--u
         new = date.fromisoformat(until)
     except ValueError:
         raise StaffError("日期格式应为 YYYY-MM-DD，例如 2026-12-31。") from None
-    _task_action(task_id, lambda s, t: ledger.extend(s, t, by, new, reason))
+    _task_action(task_id, lambda s, t: ledger.extend(s, t, by, new, reason), by, "task_decide")
 
 
 @app.command("withdraw")
@@ -159,7 +162,7 @@ def tasks_withdraw(task_id: str, by: str = BY, reason: str = typer.Option(..., "
     """撤销任务（→ 撤销）。"""
     from models import ledger
 
-    _task_action(task_id, lambda s, t: ledger.withdraw(s, t, by, reason))
+    _task_action(task_id, lambda s, t: ledger.withdraw(s, t, by, reason), by, "task_decide")
 
 
 @app.command("keep")
@@ -167,4 +170,4 @@ def tasks_keep(task_id: str, by: str = BY, reason: str = typer.Option(..., "--re
     """复核后保留任务（待复核 → 原状态）；不成立的用 withdraw 撤销。"""
     from models import ledger
 
-    _task_action(task_id, lambda s, t: ledger.keep_after_review(s, t, by, reason))
+    _task_action(task_id, lambda s, t: ledger.keep_after_review(s, t, by, reason), by, "review")

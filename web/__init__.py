@@ -1,0 +1,1 @@
+"""The review web pages: server-rendered, Simplified Chinese, on the same ledger database."""
