@@ -1,7 +1,7 @@
 """accounts (app_user); the finding's rule score the review queue's covering index; finding_rule
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0007
 """
 import json
 
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0005'
-down_revision = '0006'  # chained after h10b's review state (merged into this branch); was 0002
+down_revision = '0007'  # chain: 0002 → 0006 → 0007 → 0005
 branch_labels = None
 depends_on = None
 
