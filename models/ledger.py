@@ -2,6 +2,7 @@
 
 待办 → 进行中 → 待销号 → 已销号, with 延期 (new deadline) and 撤销 (withdrawn). A close-out goes
 back to 进行中 when the approver sends it back. Whoever submitted a close-out cannot approve it.
+A closed task goes back to 待办 only when a later round finds the problem again (reopen, 反弹).
 Every change writes one audit row in the same transaction as the change.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     DOING: (SUBMITTED, EXTENDED, WITHDRAWN),
     EXTENDED: (DOING, SUBMITTED, WITHDRAWN),
     SUBMITTED: (CLOSED, DOING),
-    CLOSED: (),
+    CLOSED: (TODO,),
     WITHDRAWN: (),
 }
 ESCALATE_AFTER_DAYS = 30  # overdue this long: level 2 (escalated)
@@ -97,6 +98,15 @@ def withdraw(session: Session, task: Task, actor: str, reason: str) -> Task:
     if not reason.strip():
         raise LedgerError("撤销须说明理由。")
     return _move(session, task, WITHDRAWN, actor, "task.withdrawn", reason=reason)
+
+
+def reopen(session: Session, task: Task, actor: str, reason: str) -> Task:
+    """A closed problem found again (问题反弹回潮): 已销号 → 待办, the close-out kept in the audit."""
+    if not reason.strip():
+        raise LedgerError("重新打开已销号任务须说明理由。")
+    _move(session, task, TODO, actor, "task.reopened", reason=reason, closed_by=task.closed_by)
+    task.closed_at = None
+    return task
 
 
 def overdue_level(task: Task, today: date) -> int:
