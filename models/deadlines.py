@@ -148,5 +148,7 @@ def document_terms(paragraphs: list[str], start: date,
                     own["immediate_days"] = n
                 continue
             if found is None and not LONG_TERM.search(sentence):
-                found = parse_term(sentence, start, terms, source="document")
+                for clause in re.split(r"[，,]", sentence):  # the plan (整改方案) is due first, not the work
+                    if "方案" not in clause and _FEEDBACK_TERM.search(clause):
+                        found = found or parse_term(clause, start, terms, source="document")
     return found, own

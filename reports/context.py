@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from models import vocabulary as V
 from models.tables import Document, Finding, Task
+from models.taskview import task_views
 
 
 @dataclass
@@ -16,6 +17,11 @@ class Row:
     finding: Finding
     task: Task | None
     document: Document
+    view: dict = field(default_factory=dict)  # models.taskview: colour, round, report items …
+
+    @property
+    def colour(self) -> str:
+        return self.view.get("colour", "")
 
 
 @dataclass
@@ -32,22 +38,24 @@ class ReportContext:
     labels: dict = field(default_factory=dict)
 
 
-def ledger_rows(session: Session, units: list[str] | None = None) -> list[Row]:
-    """Active findings with their task and document, ordered by document then position."""
+def ledger_rows(session: Session, units: list[str] | None = None, today: date | None = None) -> list[Row]:
+    """The ledger's tasks (of active findings) with their finding and document, ordered by document
+    then position. A rectification report's items open no task, so they are not rows."""
     q = (select(Finding, Task, Document)
          .join(Document, Document.id == Finding.document_id)
-         .join(Task, Task.finding_id == Finding.id, isouter=True)
+         .join(Task, Task.finding_id == Finding.id)
          .where(Finding.state == "active")
          .order_by(Document.id, Finding.start))
     if units is not None:
         q = q.where(Finding.unit.in_(units))
-    return [Row(f, t, d) for f, t, d in session.exec(q).all()]
+    views = {v["id"]: v for v in task_views(session, today)}
+    return [Row(f, t, d, views.get(t.id, {})) for f, t, d in session.exec(q).all()]
 
 
 def build_context(session: Session, today: date | None = None,
                   units: list[str] | None = None) -> ReportContext:
     today = today or date.today()
-    rows = ledger_rows(session, units)
+    rows = ledger_rows(session, units, today)
     docs = session.exec(select(Document).order_by(Document.id)).all()
     if units is not None:
         docs = [d for d in docs if d.unit in units]
@@ -69,5 +77,5 @@ def build_context(session: Session, today: date | None = None,
         by_status=tally([r.task.status for r in rows if r.task], {s: s for s in V.TASK_STATUSES}),
         overdue=[r for r in rows if r.task and r.task.status in open_states and r.task.deadline < today],
         labels={"subject": V.SUBJECTS, "severity": V.SEVERITIES, "category": V.CATEGORIES,
-                "route": V.ROUTES, "kind": V.KINDS, "doc_status": V.DOC_STATUS},
+                "route": V.ROUTES, "kind": V.KINDS, "doc_status": V.DOC_STATUS, "colour": V.COLOURS},
     )
