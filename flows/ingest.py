@@ -11,6 +11,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.pipeline import analyse
+from models.followup import relink_ledger
 from models.intake import Outcome, ingest_file, iter_entries
 from models.settings import get_settings
 
@@ -36,6 +37,9 @@ def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> li
     for fut in as_completed(futures):
         row = fut.result()
         results.append(row)
+    if any(r["status"] in ("ingested", "warning") and not r["unchanged"] for r in results):
+        # files stored side by side may not have seen each other: link reports to tasks once more
+        relink_ledger(get_settings().database_url)
     return results
 
 

@@ -85,7 +85,8 @@ def report_items(record: Document, findings: list[Finding]) -> list[Item]:
             off, text = b.get("offset", 0), b.get("text", "")
             if off + len(text) < f.end or off >= stop:
                 continue
-            if b is not own and tuple(b.get("section") or ())[: len(section)] != section:
+            if b is not own and (tuple(b.get("section") or ())[: len(section)] != section
+                                 or ("。" not in text and len(text) <= 30)):  # next part, or the signature
                 break
             lo = max(0, f.end - off)
             hi = min(len(text), stop - off)
@@ -247,3 +248,11 @@ def relink_all(session: Session) -> None:
     ids |= {d.unit_id for d in session.exec(select(Document).where(Document.kind == "rectification")).all()
             if d.unit_id is not None}
     relink_units(session, ids)
+
+
+def relink_ledger(database_url: str) -> None:
+    """relink_all in its own transaction (called by the ingest flow after each batch)."""
+    from models.db import session_scope
+
+    with session_scope(database_url) as session:
+        relink_all(session)

@@ -46,8 +46,14 @@ def _move(session: Session, task: Task, to: str, actor: str, action: str, **deta
     return task
 
 
+def _only_from(task: Task, states: tuple[str, ...], to: str) -> None:
+    if task.status not in states:
+        raise LedgerError(f"整改任务当前状态为“{task.status}”，不能变更为“{to}”。")
+
+
 def start(session: Session, task: Task, actor: str) -> Task:
     """The responsible unit starts work (待办/延期 → 进行中)."""
+    _only_from(task, (TODO, EXTENDED), DOING)
     return _move(session, task, DOING, actor, "task.started")
 
 
@@ -76,6 +82,7 @@ def send_back(session: Session, task: Task, actor: str, reason: str) -> Task:
     """The approver refuses the close-out (待销号 → 进行中)."""
     if not reason.strip():
         raise LedgerError("退回销号申请须说明理由。")
+    _only_from(task, (SUBMITTED,), DOING)
     return _move(session, task, DOING, actor, "task.sent_back", reason=reason)
 
 

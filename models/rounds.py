@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from extractors.counts import parse_number
 from models.tables import InspectionRound
+from models.units import insert_once
 
 _NUM = r"[一二三四五六七八九十两\d]+"
 _BODY = r"(?P<body>[^\s，。、“”：:（）()]{0,8}?(?:省|市|县|区|州|旗|盟)委)"
@@ -95,8 +96,9 @@ def resolve_round(session: Session, info: RoundInfo | None) -> InspectionRound |
         return None
     record = session.exec(select(InspectionRound).where(InspectionRound.key == info.key)).first()
     if record is None:
-        record = InspectionRound(key=info.key, name=info.name, body=info.body, team=info.team,
-                                 started=info.started, ended=info.ended, revisit=info.revisit)
+        record = insert_once(session, InspectionRound(key=info.key, name=info.name, body=info.body, team=info.team,
+                                                      started=info.started, ended=info.ended, revisit=info.revisit),
+                             select(InspectionRound).where(InspectionRound.key == info.key))
     elif not record.edited:
         record.started = record.started or info.started
         record.ended = record.ended or info.ended

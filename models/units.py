@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.tables import Unit
@@ -75,12 +76,24 @@ def resolve_unit(session: Session, name: str) -> Unit | None:
     unit = find_unit(session, name)
     shown = display_name(name)
     if unit is None:
-        unit = Unit(key=unit_key(name), name=shown, aliases=[shown])
-    elif shown not in (unit.aliases or []):
+        unit = insert_once(session, Unit(key=unit_key(name), name=shown, aliases=[shown]),
+                           select(Unit).where(Unit.key == unit_key(name)))
+    if shown not in (unit.aliases or []):
         unit.aliases = [*(unit.aliases or []), shown]
     session.add(unit)
     session.flush()
     return unit
+
+
+def insert_once(session: Session, record, query):
+    """Insert a keyed record, or take the one a concurrent ingestion committed first."""
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+        return record
+    except IntegrityError:
+        return session.exec(query).one()
 
 
 def unit_from_section(section: list[str] | tuple[str, ...]) -> str:
