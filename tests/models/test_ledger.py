@@ -111,3 +111,43 @@ def test_mark_overdue_levels_and_idempotence(settings):
         assert (t.status, t.overdue_level) == ("延期", 0)
         assert L.mark_overdue(s, late) == {"overdue": 0, "escalated": 0, "cleared": 0}
     assert _audit(settings, ids[0]) == ["task.created", "task.overdue", "task.escalated", "task.extended"]
+
+
+OPS = {
+    "start": lambda s, t: L.start(s, t, "张三"),
+    "submit": lambda s, t: L.submit(s, t, "张三", "已整改"),
+    "approve": lambda s, t: L.approve(s, t, "李四"),
+    "send_back": lambda s, t: L.send_back(s, t, "李四", "材料不全"),
+    "extend": lambda s, t: L.extend(s, t, "李四", t.deadline + timedelta(days=30), "需要时间"),
+    "withdraw": lambda s, t: L.withdraw(s, t, "李四", "不成立"),
+    "reopen": lambda s, t: L.reopen(s, t, "system", "新一轮巡察再次发现"),
+}
+# Written out by hand (not derived from L.ALLOWED), so a change to the table shows here.
+EXPECTED = {
+    "待办": {"start": "进行中", "extend": "延期", "withdraw": "撤销"},
+    "进行中": {"submit": "待销号", "extend": "延期", "withdraw": "撤销"},
+    "延期": {"start": "进行中", "submit": "待销号", "withdraw": "撤销"},
+    "待销号": {"approve": "已销号", "send_back": "进行中"},
+    "已销号": {"reopen": "待办"},
+    "撤销": {},
+}
+
+
+@pytest.mark.parametrize("status,op", [(s, o) for s in EXPECTED for o in OPS])
+def test_every_transition_allowed_or_refused(settings, status, op):
+    (tid,) = _tasks(settings, 1)
+    with session_scope(settings.database_url) as s:
+        t = s.get(Task, tid)
+        t.status = status
+        t.submitted_by = "张三" if status == "待销号" else ""
+        s.add(t)
+    with session_scope(settings.database_url) as s:
+        t = s.get(Task, tid)
+        if op in EXPECTED[status]:
+            OPS[op](s, t)
+            assert t.status == EXPECTED[status][op]
+        else:
+            with pytest.raises(L.LedgerError, match="不能变更"):
+                OPS[op](s, t)
+    with session_scope(settings.database_url) as s:
+        assert s.get(Task, tid).status == EXPECTED[status].get(op, status)
