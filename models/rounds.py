@@ -109,3 +109,32 @@ def resolve_round(session: Session, info: RoundInfo | None) -> InspectionRound |
     session.add(record)
     session.flush()
     return record
+
+
+def edit_round(session: Session, record: InspectionRound, actor: str, *, name: str | None = None,
+               started: date | None = None, ended: date | None = None) -> InspectionRound:
+    """A person corrects a round; extraction then leaves it as they set it."""
+    from models.audit import audit
+
+    old = {"name": record.name, "started": str(record.started), "ended": str(record.ended)}
+    if name:
+        record.name = name.strip()
+    record.started = started or record.started
+    record.ended = ended or record.ended
+    record.edited = True
+    session.add(record)
+    audit(session, "round.edited", "round", record.id, actor=actor, old=old,
+          new={"name": record.name, "started": str(record.started), "ended": str(record.ended)})
+    return record
+
+
+def assign_round(session: Session, document, record: InspectionRound, actor: str) -> None:
+    """A person puts a document in a round; the round is marked edited so the choice is kept."""
+    from models.audit import audit
+
+    old = document.round_id
+    document.round_id = record.id
+    record.edited = True
+    session.add(document)
+    session.add(record)
+    audit(session, "document.round_assigned", "document", document.id, actor=actor, old=old, new=record.id)

@@ -48,6 +48,22 @@ def find_round(session: Session, text: str) -> InspectionRound | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def scope(session: Session, unit: str | None, round_: str | None) -> tuple[int | None, int | None] | None:
+    """(unit id, round id) for filters given by name; None when a named unit or round is unknown."""
+    unit_id = round_id = None
+    if unit:
+        record = find_unit(session, unit)
+        if record is None:
+            return None
+        unit_id = record.id
+    if round_:
+        found = find_round(session, round_)
+        if found is None:
+            return None
+        round_id = found.id
+    return unit_id, round_id
+
+
 def task_views(session: Session, today: date | None = None, *, status: str | None = None,
                unit: str | None = None, round_: str | None = None, overdue: bool = False) -> list[dict]:
     """Every task (filtered) as a record; unknown unit or round names give no tasks."""
@@ -56,16 +72,13 @@ def task_views(session: Session, today: date | None = None, *, status: str | Non
          .join(Document, Document.id == Finding.document_id).order_by(Task.deadline, Task.id))
     if status:
         q = q.where(Task.status == status)
-    if unit:
-        record = find_unit(session, unit)
-        if record is None:
-            return []
-        q = q.where(Task.unit_id == record.id)
-    if round_:
-        found = find_round(session, round_)
-        if found is None:
-            return []
-        q = q.where(Document.round_id == found.id)
+    wanted = scope(session, unit, round_)
+    if wanted is None:
+        return []
+    if wanted[0] is not None:
+        q = q.where(Task.unit_id == wanted[0])
+    if wanted[1] is not None:
+        q = q.where(Document.round_id == wanted[1])
     rows = session.exec(q).all()
     if overdue:
         rows = [(t, f, d) for t, f, d in rows if t.overdue_level > 0 or (t.status in ledger.OPEN and t.deadline < today)]

@@ -100,6 +100,36 @@ def unit_from_section(section: list[str] | tuple[str, ...]) -> str:
     """A notice about several units heads each unit's part with its name (一、县发展和改革局党组)."""
     for label in section:
         text = _SECTION_NUMBER.sub("", label).strip()
+        text = re.sub(r"[（(][^（）()]*[）)]$", "", text).strip()  # 县某局党组（巡察“回头看”）
         if 3 <= len(text) <= 30 and _ORG_END.search(text) and not _NOT_ORG.search(text):
             return text
     return ""
+
+
+def rename_unit(session: Session, unit: Unit, name: str, actor: str) -> Unit:
+    """A person names the unit as it should be shown; extraction no longer changes it."""
+    from models.audit import audit
+
+    old = unit.name
+    unit.name, unit.edited = name.strip(), True
+    session.add(unit)
+    audit(session, "unit.renamed", "unit", unit.id, actor=actor, old=old, new=unit.name)
+    return unit
+
+
+def merge_units(session: Session, keep: Unit, other: Unit, actor: str) -> Unit:
+    """Two records that are one body (a short name the rules could not place): one record remains,
+    every document, finding and task of the other moves to it, its names become aliases."""
+    from models.audit import audit
+    from models.tables import Document, Finding, Task
+
+    for table in (Document, Finding, Task):
+        for row in session.exec(select(table).where(table.unit_id == other.id)).all():
+            row.unit_id = keep.id
+            session.add(row)
+    keep.aliases = [*(keep.aliases or []), *[a for a in (other.aliases or []) if a not in (keep.aliases or [])]]
+    session.add(keep)
+    session.flush()
+    session.delete(other)
+    audit(session, "unit.merged", "unit", keep.id, actor=actor, merged=other.id, merged_name=other.name)
+    return keep

@@ -47,6 +47,18 @@ def test_feedback_and_report_in_one_batch(tmp_path):
     shown = run(["tasks", "report", str(report_id)], home).stdout.replace("\n", "")
     assert "已完成整改：报告18，台账11，不一致" in shown
 
+    rounds = json.loads(run(["rounds", "list", "--json"], home).stdout)
+    assert [r["name"] for r in rounds] == ["XX县委第一巡察组巡察（2024年）"]
+    assert sorted(rounds[0]["documents"]) == ["dev02.docx", "dev08.docx"]
+    edited = run(["rounds", "edit", str(rounds[0]["id"]), "--name", "县委2024年第一轮巡察", "--by", "张三"], home)
+    assert edited.returncode == 0
+    assert len(json.loads(run(["tasks", "list", "--json", "--round", "2024年第一轮"], home).stdout)) == len(tasks)
+    assert run(["rounds", "edit", "99", "--by", "张三"], home).stdout.strip() == "没有编号为99的巡察轮次。"
+    units = json.loads(run(["units", "list", "--json"], home).stdout)
+    assert len(units) == 1 and {"XX县XX镇党委", "XX县XX镇委员会"} <= set(units[0]["aliases"])
+    assert run(["units", "rename", str(units[0]["id"]), "XX镇", "--by", "张三"], home).returncode == 0
+    assert {t["unit"] for t in json.loads(run(["tasks", "list", "--json"], home).stdout)} == {"XX镇"}
+
     out = tmp_path / "ledger.xlsx"
     assert run(["ledger", "export", "--xlsx", str(out)], home).returncode == 0
     ws = openpyxl.load_workbook(out)["整改台账"]

@@ -50,6 +50,7 @@ def test_one_unit_for_its_names_and_ambiguous_short_names_kept_apart(settings):
 def test_unit_from_a_notice_section():
     assert unit_from_section(["一、县发展和改革局党组"]) == "县发展和改革局党组"
     assert unit_from_section(["四、XX街道党工委", "（一）班子建设方面"]) == "XX街道党工委"
+    assert unit_from_section(['四、县医疗保障局党组(巡察"回头看")']) == "县医疗保障局党组"
     assert unit_from_section(["一、巡察发现的主要问题", "（一）落实全面从严治党战略部署方面"]) == ""
     assert unit_from_section(["1.镇领导班子配备不齐，党委副书记空缺8个月"]) == ""
 
@@ -69,3 +70,39 @@ def test_round_from_feedback_and_report_is_one_record(settings):
         assert first.id == again.id and again.body == "某县委"
         again.name, again.edited = "县委2023年第二轮巡察", True
         assert resolve_round(s, feedback).name == "县委2023年第二轮巡察"  # a person's edit is kept
+
+
+def test_notices_about_several_units_give_each_finding_its_unit(settings):
+    """dev11 and dev12 list four units each: every finding and task gets its unit and an owner."""
+    from sqlmodel import select
+
+    from extractors.pipeline import analyse
+    from models.intake import ingest_file
+    from models.tables import Finding, Task, Unit
+    from tests.conftest import DEVSET
+
+    for name in ("dev11.docx", "dev12.docx"):
+        assert ingest_file(DEVSET / name, settings, analyse).status == "ingested"
+    with session_scope(settings.database_url) as s:
+        findings = s.exec(select(Finding)).all()
+        assert findings and all(f.unit and f.unit_id for f in findings)
+        assert all(t.unit and t.owner and "被巡察单位" not in t.owner for t in s.exec(select(Task)).all())
+        assert len(s.exec(select(Unit)).all()) == 8
+
+
+def test_merging_two_records_of_one_body_moves_its_tasks(settings):
+    from sqlmodel import select
+
+    from models.tables import AuditEvent, Document, Unit
+    from models.units import merge_units, rename_unit
+
+    with session_scope(settings.database_url) as s:
+        a, b = resolve_unit(s, "某市某局党组"), resolve_unit(s, "某市某局机关")
+        doc = Document(sha256="c" * 64, name="x.docx", unit="某市某局机关", unit_id=b.id)
+        s.add(doc)
+        s.flush()
+        merge_units(s, a, b, "张三")
+        rename_unit(s, a, "某市某局", "张三")
+        assert s.get(Document, doc.id).unit_id == a.id
+        assert s.exec(select(Unit)).all() == [a] and "某市某局机关" in a.aliases
+        assert [e.action for e in s.exec(select(AuditEvent)).all()] == ["unit.merged", "unit.renamed"]
