@@ -37,9 +37,10 @@ def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> li
     for fut in as_completed(futures):
         row = fut.result()
         results.append(row)
-    if any(r["status"] in ("ingested", "warning") and not r["unchanged"] for r in results):
-        # files stored side by side may not have seen each other: link reports to tasks once more
-        relink_ledger(get_settings().database_url)
+    stored = [r["document_id"] for r in results
+              if r["status"] in ("ingested", "warning") and not r["unchanged"] and r["document_id"]]
+    if stored:  # files stored side by side may not have seen each other: link reports to tasks again
+        relink_ledger(get_settings().database_url, stored)
     return results
 
 

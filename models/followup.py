@@ -188,10 +188,11 @@ def link_report(session: Session, report: Document) -> dict[str, int]:
             task_id, s = links.get(item.finding.id, (None, 0.0))
             stated = stated_status(item.body)
             changed = (row.task_id, row.stated) != (task_id, stated)
-            row.text, row.measures, row.stated, row.task_id, row.score = item.text, item.body, stated, task_id, s
-            row.updated_at = utcnow()
-            session.add(row)
-            session.flush()
+            if row.id is None or changed or (row.text, row.measures, row.score) != (item.text, item.body, s):
+                row.text, row.measures, row.stated, row.task_id, row.score = item.text, item.body, stated, task_id, s
+                row.updated_at = utcnow()
+                session.add(row)
+                session.flush()
             stats["items"] += 1
             stats["linked" if task_id else "unmatched"] += 1
             if changed:
@@ -202,13 +203,8 @@ def link_report(session: Session, report: Document) -> dict[str, int]:
     return stats
 
 
-def flag_unreported(session: Session, unit_id: int) -> None:
+def flag_unreported(session: Session, unit_id: int, unit_reports: list[Document], answered: set[int]) -> None:
     """Open tasks of a unit that has reported, which no report item answers, carry 未报告."""
-    reports = session.exec(select(Document).where(Document.kind == "rectification",
-                                                  Document.status != "rejected")).all()
-    unit_reports = [r for r in reports if r.unit_id == unit_id or session.exec(
-        select(Finding.id).where(Finding.document_id == r.id, Finding.unit_id == unit_id)).first()]
-    answered = {ri.task_id for ri in session.exec(select(ReportItem)).all() if ri.task_id}
     due: set[int] = set()
     for r in unit_reports:
         due |= {t.id for t, _f, _d in candidate_tasks(session, r, unit_id)}
@@ -227,18 +223,31 @@ def flag_unreported(session: Session, unit_id: int) -> None:
         session.add(task)
 
 
+def _report_units(session: Session) -> dict[int, tuple[Document, set[int]]]:
+    """Every readable report with the units it speaks for (its own, and its items')."""
+    reports = session.exec(select(Document).where(Document.kind == "rectification", Document.status != "rejected")
+                           .order_by(Document.doc_date, Document.id)).all()
+    out = {r.id: (r, {r.unit_id} - {None}) for r in reports}
+    if out:
+        for doc_id, unit_id in session.exec(select(Finding.document_id, Finding.unit_id)
+                                            .where(Finding.document_id.in_(list(out))).distinct()).all():
+            if unit_id is not None:
+                out[doc_id][1].add(unit_id)
+    return out
+
+
 def relink_units(session: Session, unit_ids: set[int]) -> None:
     """Recompute the report links of every unit a stored document touched (order-independent)."""
+    if not unit_ids:
+        return
+    reports = _report_units(session)
+    for report, units in reports.values():
+        if units & unit_ids:
+            link_report(session, report)
+    session.flush()
+    answered = {t for t in session.exec(select(ReportItem.task_id).where(ReportItem.task_id.is_not(None))).all()}
     for unit_id in sorted(unit_ids):
-        reports = session.exec(select(Document).where(Document.kind == "rectification",
-                                                      Document.status != "rejected")
-                               .order_by(Document.doc_date, Document.id)).all()
-        for report in reports:
-            touches = report.unit_id == unit_id or session.exec(
-                select(Finding.id).where(Finding.document_id == report.id, Finding.unit_id == unit_id)).first()
-            if touches:
-                link_report(session, report)
-        flag_unreported(session, unit_id)
+        flag_unreported(session, unit_id, [r for r, units in reports.values() if unit_id in units], answered)
     session.flush()
 
 
@@ -250,9 +259,19 @@ def relink_all(session: Session) -> None:
     relink_units(session, ids)
 
 
-def relink_ledger(database_url: str) -> None:
-    """relink_all in its own transaction (called by the ingest flow after each batch)."""
+def relink_ledger(database_url: str, document_ids: list[int] | None = None) -> None:
+    """After a batch, in its own transaction: relink the units of these documents (all if None),
+    since files stored side by side may not have seen each other."""
     from models.db import session_scope
+    from models.store import unit_ids_of
 
     with session_scope(database_url) as session:
-        relink_all(session)
+        if document_ids is None:
+            relink_all(session)
+            return
+        units: set[int] = set()
+        for doc_id in document_ids:
+            record = session.get(Document, doc_id)
+            if record is not None:
+                units |= unit_ids_of(session, record)
+        relink_units(session, units)
