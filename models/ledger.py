@@ -96,6 +96,7 @@ def extend(session: Session, task: Task, actor: str, new_deadline: date, reason:
     _move(session, task, EXTENDED, actor, "task.extended", reason=reason,
           old_deadline=old_deadline.isoformat(), new_deadline=new_deadline.isoformat())
     task.deadline = new_deadline
+    task.deadline_source, task.deadline_phrase = "extended", reason.strip()[:128]
     task.overdue_level = 0
     return task
 

@@ -126,7 +126,8 @@ def test_stated_status(body, stated):
     assert stated_status(body) == stated
 
 
-def test_overstated_report_is_shown_as_disagreeing(settings):
+def test_overstated_report_is_shown_as_disagreeing(any_settings):
+    settings = any_settings
     _ingest(settings, str(DATA / "overstated_report.txt"), str(DATA / "round1_feedback.txt"))
     with session_scope(settings.database_url) as s:
         report = s.exec(select(Document).where(Document.kind == "rectification")).one()

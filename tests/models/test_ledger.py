@@ -108,7 +108,7 @@ def test_mark_overdue_levels_and_idempotence(settings):
         L.extend(s, s.get(Task, ids[0]), "李四", late + timedelta(days=30), "涉及资金追缴，需延期")
     with session_scope(url) as s:
         t = s.get(Task, ids[0])
-        assert (t.status, t.overdue_level) == ("延期", 0)
+        assert (t.status, t.overdue_level, t.deadline_source) == ("延期", 0, "extended")
         assert L.mark_overdue(s, late) == {"overdue": 0, "escalated": 0, "cleared": 0}
     assert _audit(settings, ids[0]) == ["task.created", "task.overdue", "task.escalated", "task.extended"]
 

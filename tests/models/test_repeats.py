@@ -23,7 +23,8 @@ def _task_of(s, document: str, words: str) -> Task:
                   .where(Document.name == document, Finding.quote.contains(words))).one()
 
 
-def test_second_round_escalates_and_reopens(settings):
+def test_second_round_escalates_and_reopens(any_settings):
+    settings = any_settings
     url = settings.database_url
     assert ingest_file(DATA / "round1_feedback.txt", settings, analyse).status == "ingested"
     with session_scope(url) as s:
