@@ -21,7 +21,7 @@ from models.tables import Document, Finding, ReportItem, Task, utcnow
 
 MATCH_THRESHOLD = 0.5  # share of the item's character pairs found in the task's wording
 NOT_REPORTED = "未报告"
-_DONE = re.compile(r"已(?:全部|基本)?(?:完成整改|整改完成|整改到位|整改完毕|完成|办结|销号)|整改(?:已)?完成")
+_DONE = re.compile(r"已(?:全部|基本)?(?:完成整改|整改完成|整改到位|整改完毕|完成|办结|销号|整改(?!中))|整改(?:已)?完成")
 _DOING = re.compile(r"正在(?:整改|推进|落实|按程序|办理)|整改中|持续整改|尚未完成|未完成|逐步解决|阶段性")
 _NAME = re.compile(r"[\u4e00-\u9fff]某某")  # masked names: 王某某
 _NOISE = str.maketrans("", "", "“”‘’\"'「」『』《》，。；：、,.;:（）() \u3000\n的关于")
@@ -187,7 +187,7 @@ def link_report(session: Session, report: Document) -> dict[str, int]:
                                                               text=item.text)
             task_id, s = links.get(item.finding.id, (None, 0.0))
             stated = stated_status(item.body)
-            changed = (row.task_id, row.stated) != (task_id, stated)
+            changed = row.id is None or (row.task_id, row.stated) != (task_id, stated)
             if row.id is None or changed or (row.text, row.measures, row.score) != (item.text, item.body, s):
                 row.text, row.measures, row.stated, row.task_id, row.score = item.text, item.body, stated, task_id, s
                 row.updated_at = utcnow()
@@ -198,7 +198,7 @@ def link_report(session: Session, report: Document) -> dict[str, int]:
             if changed:
                 audit(session, "report_item.linked" if task_id else "report_item.unmatched", "report_item",
                       row.id, task=task_id, stated=stated, score=s)
-            if task_id:
+            if task_id and changed:  # once per new link or new statement: a person's send-back stands
                 _advance(session, session.get(Task, task_id), stated, report, item.body)
     return stats
 

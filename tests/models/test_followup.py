@@ -114,9 +114,24 @@ def test_linking_is_idempotent_and_keeps_the_persons_decisions(settings):
     assert after == before
 
 
+def test_a_send_back_stands_when_the_unit_is_relinked(settings):
+    _ingest(settings, "dev01.docx", "dev04.docx")
+    from models import ledger
+
+    with session_scope(settings.database_url) as s:
+        proposed = next(t for t in s.exec(select(Task)).all() if t.status == "待销号")
+        ledger.send_back(s, proposed, "李四", "佐证材料不足")
+    with session_scope(settings.database_url) as s:
+        relink_all(s)
+    with session_scope(settings.database_url) as s:
+        assert s.get(Task, proposed.id).status == "进行中"
+
+
 @pytest.mark.parametrize("body,stated", [
     ("制定整改方案，逐项落实。该问题已完成整改。", "done"),
     ("已完成整改", "done"),
+    ("相关问题已整改到位", "done"),
+    ("该问题已整改。", "done"),
     ("副局长人选正在按程序考察。该问题正在整改中。", "in_progress"),
     ("已消化超配职数2名，剩余1名将于年底前消化到位。该问题正在整改中。", "in_progress"),
     ("修订了管理办法，开展专项检查。", "unclear"),
