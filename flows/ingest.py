@@ -11,6 +11,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.pipeline import analyse
+from models.followup import relink_ledger
 from models.intake import Outcome, escape_name, ingest_file, iter_entries
 from models.settings import get_settings
 
@@ -40,6 +41,10 @@ def ingest_flow(paths: list[str], source: str = "cli", move: bool = False) -> li
             get_run_logger().error("ingesting %s failed: %r", escape_name(futures[fut].name), exc)
             row = asdict(task_failed(futures[fut], exc))
         results.append(row)
+    stored = [r["document_id"] for r in results
+              if r["status"] in ("ingested", "warning") and not r["unchanged"] and r["document_id"]]
+    if stored:  # files stored side by side may not have seen each other: link reports to tasks again
+        relink_ledger(get_settings().database_url, stored)
     try:
         publish_outcomes(results)
     except Exception:  # the files are in the ledger already; a missing artifact must not fail the run

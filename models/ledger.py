@@ -4,6 +4,7 @@
 back to 进行中 when the approver sends it back. Whoever submitted a close-out cannot approve it.
 An open task whose finding new rules no longer produce is held (待复核): it is not the unit's delay,
 so it leaves the overdue count until a reviewer keeps it (back to where it was) or withdraws it.
+A closed task goes back to 待办 only when a later round finds the problem again (reopen, 反弹).
 Every change writes one audit row in the same transaction as the change.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     DOING: (SUBMITTED, EXTENDED, WITHDRAWN),
     EXTENDED: (DOING, SUBMITTED, WITHDRAWN),
     SUBMITTED: (CLOSED, DOING),
-    CLOSED: (),
+    CLOSED: (TODO,),
     WITHDRAWN: (),
     REVIEW: (WITHDRAWN,),  # or back to the status it was held in: keep_after_review / resume
 }
@@ -49,8 +50,14 @@ def _move(session: Session, task: Task, to: str, actor: str, action: str, **deta
     return task
 
 
+def _only_from(task: Task, states: tuple[str, ...], to: str) -> None:
+    if task.status not in states:
+        raise LedgerError(f"整改任务当前状态为“{task.status}”，不能变更为“{to}”。")
+
+
 def start(session: Session, task: Task, actor: str) -> Task:
     """The responsible unit starts work (待办/延期 → 进行中)."""
+    _only_from(task, (TODO, EXTENDED), DOING)
     return _move(session, task, DOING, actor, "task.started")
 
 
@@ -79,6 +86,7 @@ def send_back(session: Session, task: Task, actor: str, reason: str) -> Task:
     """The approver refuses the close-out (待销号 → 进行中)."""
     if not reason.strip():
         raise LedgerError("退回销号申请须说明理由。")
+    _only_from(task, (SUBMITTED,), DOING)
     return _move(session, task, DOING, actor, "task.sent_back", reason=reason)
 
 
@@ -92,6 +100,7 @@ def extend(session: Session, task: Task, actor: str, new_deadline: date, reason:
     _move(session, task, EXTENDED, actor, "task.extended", reason=reason,
           old_deadline=old_deadline.isoformat(), new_deadline=new_deadline.isoformat())
     task.deadline = new_deadline
+    task.deadline_source, task.deadline_phrase = "extended", reason.strip()[:128]
     task.overdue_level = 0
     return task
 
@@ -150,6 +159,15 @@ def _held_from(session: Session, task: Task) -> str:
                         .order_by(AuditEvent.id.desc())).first()
     old = (rows.detail or {}).get("old") if rows is not None else None
     return old if old in OPEN else TODO
+
+
+def reopen(session: Session, task: Task, actor: str, reason: str) -> Task:
+    """A closed problem found again (问题反弹回潮): 已销号 → 待办, the close-out kept in the audit."""
+    if not reason.strip():
+        raise LedgerError("重新打开已销号任务须说明理由。")
+    _move(session, task, TODO, actor, "task.reopened", reason=reason, closed_by=task.closed_by)
+    task.closed_at = None
+    return task
 
 
 def overdue_level(task: Task, today: date) -> int:

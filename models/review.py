@@ -22,10 +22,11 @@ from sqlmodel import Session, select
 
 from models import ledger
 from models import vocabulary as V
+from models.assign import DocumentContext, document_context, plan_task
 from models.audit import audit
 from models.routing import load_routing
 from models.store import ensure_task, fingerprint
-from models.tables import Correction, Document, Finding, Task, utcnow
+from models.tables import Correction, Document, Finding, InspectionRound, Task, utcnow
 
 EDITABLE = ("subject", "person", "post", "unit", "category", "severity", "route")
 CHOICES: dict[str, dict[str, str]] = {"subject": V.SUBJECTS, "category": V.CATEGORIES,
@@ -104,8 +105,12 @@ def reroute(session: Session, finding: Finding, actor: str, was_active: bool,
     session.flush()
     task = session.exec(select(Task).where(Task.finding_id == finding.id)).first()
     active = finding.state == "active"
+    record = session.get(Document, finding.document_id)
+    if record is not None and record.kind == "rectification" and task is None:
+        return None  # a rectification report's items answer earlier tasks; they open none
+    ctx = _context(session, record, routing, today)
     if task is None:
-        return ensure_task(session, finding, routing, today)
+        return ensure_task(session, finding, routing, today, ctx)
     if not active:
         # a rejected or split item leaves the ledger; a vanished one (undo of adopting it) waits as before
         if finding.state in ("rejected", "split") and task.status in (*ledger.OPEN, ledger.REVIEW):
@@ -118,9 +123,9 @@ def reroute(session: Session, finding: Finding, actor: str, was_active: bool,
         task.deadline = routing.deadline(finding.route, today)
         task.closed_at = None
         audit(session, "task.reopened", "task", task.id, actor=actor, finding=finding.id, route=task.route)
-    ensure_task(session, finding, routing, today)
+    ensure_task(session, finding, routing, today, ctx)
     if task.status in ledger.OPEN:
-        owner = finding.person if finding.subject == "individual" else finding.unit  # as ensure_task
+        owner = plan_task(finding, finding.route, finding.unit, ctx, routing).owner  # as ensure_task
         if (task.unit, task.owner) != (finding.unit, owner):
             audit(session, "task.reassigned", "task", task.id, actor=actor, old=[task.unit, task.owner],
                   new=[finding.unit, owner])
@@ -128,6 +133,14 @@ def reroute(session: Session, finding: Finding, actor: str, was_active: bool,
     task.updated_at = utcnow()
     session.add(task)
     return task
+
+
+def _context(session: Session, record: Document | None, routing, today: date) -> DocumentContext:
+    """The finding's document context (start date, stated terms, inspecting body), as the store uses."""
+    if record is None:
+        return DocumentContext(today, None, dict(routing.terms), "", [])
+    inspection = session.get(InspectionRound, record.round_id) if record.round_id else None
+    return document_context(record, routing, today, inspection.body if inspection else "")
 
 
 def _decide(session: Session, actor: str, finding: Finding, verb: str, values: dict[str, str],

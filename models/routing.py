@@ -1,7 +1,7 @@
 """Routing: an ordered decision table (routing.yaml) → route, reason and deadline."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +12,7 @@ from models import vocabulary as V
 
 TABLE = Path(__file__).with_name("routing.yaml")
 ROUTES = tuple(V.ROUTES)
+BASE_ROUTES = ROUTES[:4]  # the routes a first finding can take; the others come from escalation
 SUBJECTS = tuple(V.SUBJECTS)
 SEVERITIES = tuple(V.SEVERITIES)
 
@@ -24,16 +25,56 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    route: str
+    reason: str
+    rule_id: str
+    reopen: bool = False
+    supervisor: str = ""
+
+
+def _holds(when: dict, facts: dict, text: str = "") -> bool:
+    for key, value in when.items():
+        allowed = value if isinstance(value, list) else [value]
+        if key == "words":
+            if not any(w in text for w in allowed):
+                return False
+        elif facts.get(key) not in allowed:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
 class RoutingTable:
     rules: tuple[dict, ...]
     deadline_days: dict[str, int]
+    escalation: tuple[dict, ...] = ()
+    owners: dict[str, str] = field(default_factory=dict)
+    terms: dict[str, int] = field(default_factory=dict)
+    due_soon_days: int = 14
+    figures_tolerance: int = 0
 
-    def decide(self, subject: str, severity: str, category: str = "") -> Decision:
+    def decide(self, subject: str, severity: str, category: str = "", text: str = "") -> Decision:
         facts = {"subject": subject, "severity": severity, "category": category}
         for rule in self.rules:
-            if all(facts.get(k) in (v if isinstance(v, list) else [v]) for k, v in rule["when"].items()):
+            if _holds(rule["when"], facts, text):
                 return Decision(rule["route"], rule["reason"], rule["id"])
         raise ValueError("routing table has no default rule")  # validated at load, cannot happen
+
+    def escalate(self, subject: str, earlier_route: str) -> Escalation | None:
+        """The next step for a problem that repeats an earlier round's task (None: no entry)."""
+        facts = {"subject": subject, "route": earlier_route}
+        for e in self.escalation:
+            if _holds(e["when"], facts):
+                return Escalation(e["to"], e["reason"], e["id"], bool(e.get("reopen")), e.get("supervisor", ""))
+        return None
+
+    def owner(self, route: str, unit: str, body: str = "") -> str:
+        """Who must act on a task of this route, from the owners templates."""
+        org_dept = f"{body}组织部" if body else "组织部门"
+        discipline = f"{body[:-1]}纪委监委" if body.endswith("委") else "纪检监察机关"
+        template = self.owners.get(route, "{unit}")
+        return template.format(unit=unit or "被巡察单位", org_dept=org_dept, discipline=discipline)
 
     def deadline(self, route: str, start: date) -> date:
         return start + timedelta(days=self.deadline_days[route])
@@ -50,12 +91,22 @@ def load_routing(path: Path = TABLE) -> RoutingTable:
     for r in rules:
         if r["route"] not in ROUTES:
             raise ValueError(f"routing rule {r['id']}: unknown route {r['route']}")
-        unknown = set(r["when"]) - {"subject", "severity", "category"}
+        unknown = set(r["when"]) - {"subject", "severity", "category", "words"}
         if unknown:
             raise ValueError(f"routing rule {r['id']}: unknown condition {sorted(unknown)}")
     if not rules or rules[-1]["when"]:
         raise ValueError("routing table must end with a catch-all rule (when: {})")
-    missing = set(ROUTES) - set(data["deadline_days"])
+    escalation = tuple(data.get("escalation", []))
+    for e in escalation:
+        if e["to"] not in ROUTES:
+            raise ValueError(f"escalation {e['id']}: unknown route {e['to']}")
+        unknown = set(e["when"]) - {"subject", "route"}
+        if unknown:
+            raise ValueError(f"escalation {e['id']}: unknown condition {sorted(unknown)}")
+    missing = set(ROUTES) - set(data["deadline_days"]) - (set() if escalation else set(ROUTES[4:]))
     if missing:
         raise ValueError(f"routing table lacks deadlines for {sorted(missing)}")
-    return RoutingTable(rules, dict(data["deadline_days"]))
+    return RoutingTable(rules, dict(data["deadline_days"]), escalation,
+                        dict(data.get("owners", {})), dict(data.get("terms", {})),
+                        int(data.get("colours", {}).get("due_soon_days", 14)),
+                        int(data.get("figures_tolerance", 0)))

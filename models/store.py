@@ -15,10 +15,13 @@ from sqlmodel import Session, select
 
 from extractors.document import Document as ReadDocument
 from extractors.document import Extraction
+from models.assign import DocumentContext, Plan, document_context, plan_task
 from models.audit import audit
 from models.ledger import OPEN, WITHDRAWN, hold_for_review, resume
+from models.rounds import read_round, resolve_round
 from models.routing import RoutingTable, load_routing
-from models.tables import Correction, Document, Finding, FindingRule, Task, utcnow
+from models.tables import Correction, Document, Finding, FindingRule, InspectionRound, Task, utcnow
+from models.units import display_name, resolve_unit, unit_from_section
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans("，。；：（）“”！？、", ",.;:()\"\"!?,")
@@ -70,6 +73,10 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     record.updated_at = utcnow()
     session.add(record)
     session.flush()
+    place_document(session, record)
+    inspection = session.get(InspectionRound, record.round_id) if record.round_id else None
+    ctx = document_context(record, routing, today, inspection.body if inspection else "")
+    report = record.kind == "rectification"  # its items answer existing tasks, never open new ones
     existing = {f.fingerprint: f for f in session.exec(
         select(Finding).where(Finding.document_id == record.id)).all()}
     drafts: dict[str, object] = {}
@@ -101,22 +108,25 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.start, finding.end = draft.start, draft.end
         finding.subject, finding.category, finding.severity = draft.subject, draft.category, draft.severity
         finding.person, finding.post = draft.person, draft.post
-        finding.unit = record.unit
+        finding.unit = display_name(unit_from_section(finding.section) or record.unit)
+        unit = resolve_unit(session, finding.unit) if finding.unit else None
+        finding.unit_id = unit.id if unit else record.unit_id
         finding.hits = [asdict(h) for h in draft.hits]
         finding.vetoes = [asdict(h) for h in draft.vetoes_considered]
         finding.explanation = draft.explanation
         finding.score = draft.score
         finding.rules_version = extraction.rules_version
-        decision = routing.decide(finding.subject, finding.severity, finding.category)
+        decision = routing.decide(finding.subject, finding.severity, finding.category, finding.quote)
         finding.route, finding.route_reason = decision.route, decision.reason
         apply_corrections(session, finding)
         finding.updated_at = utcnow()
         session.add(finding)
         session.flush()
         index_rules(session, finding)
-        task = ensure_task(session, finding, routing, today)
-        if finding in found_again and finding.state == "active":
-            resume(session, task)
+        if not report:  # a rectification report's items answer existing tasks (models/followup.py)
+            task = ensure_task(session, finding, routing, today, ctx)
+            if finding in found_again and finding.state == "active":
+                resume(session, task)
     for fp, finding in existing.items():
         if fp in seen or finding.origin != "extracted" or finding.state == "vanished":
             continue
@@ -133,7 +143,33 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         task = session.exec(select(Task).where(Task.finding_id == finding.id)).first()
         if task is not None:  # an open task leaves overdue marking until a reviewer decides
             hold_for_review(session, task, "规则更新后未再识别出该问题，待审核人员复核")
+    session.flush()
+    from models.followup import relink_units
+    from models.repeats import link_repeats
+
+    if not report:
+        link_repeats(session, record, routing, today)
+    relink_units(session, unit_ids_of(session, record))
     return stats
+
+
+def place_document(session: Session, record: Document) -> None:
+    """Give a document its unit and round records (a person's choice of round is kept)."""
+    unit = resolve_unit(session, record.unit) if record.unit else None
+    record.unit_id = unit.id if unit else None
+    current = session.get(InspectionRound, record.round_id) if record.round_id else None
+    if current is None or not current.edited:
+        opening = [b.get("text", "") for b in (record.blocks or [])[:6]]
+        found = resolve_round(session, read_round(record.title, opening, record.doc_date))
+        record.round_id = found.id if found else (current.id if current else None)
+    session.add(record)
+    session.flush()
+
+
+def unit_ids_of(session: Session, record: Document) -> set[int]:
+    ids = {f.unit_id for f in session.exec(select(Finding).where(Finding.document_id == record.id)).all()}
+    ids.add(record.unit_id)
+    return {i for i in ids if i is not None}
 
 
 def _reviewed(session: Session, fingerprints: list[str]) -> set[str]:
@@ -197,7 +233,7 @@ def apply_corrections(session: Session, finding: Finding) -> None:
         finding.corrected = bool(set(latest) - {"review_state"})
         finding.reviewed_by, finding.reviewed_at = rows[-1].actor, rows[-1].at
         if "route" not in latest and {"subject", "severity", "category"} & set(latest):
-            decision = load_routing().decide(finding.subject, finding.severity, finding.category)
+            decision = load_routing().decide(finding.subject, finding.severity, finding.category, finding.quote)
             finding.route, finding.route_reason = decision.route, decision.reason
         elif "route" in latest:
             finding.route_reason = "审核人员调整分流"
@@ -213,23 +249,34 @@ def index_rules(session: Session, finding: Finding) -> None:
         session.add(FindingRule(finding_id=finding.id, rule_id=rule_id))
 
 
-def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today: date) -> Task:
-    """One task per finding; its route follows the finding while the task is still open."""
+def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today: date,
+                ctx: DocumentContext | None = None) -> Task:
+    """One task per finding; its route follows the finding while the task is still open (unless a
+    repeat escalated it). Deadline and owner come from the text where stated, else the table."""
     task = session.exec(select(Task).where(Task.finding_id == finding.id)).first()
+    if ctx is None:
+        ctx = DocumentContext(today, None, dict(routing.terms), "", [])
+    plan: Plan = plan_task(finding, finding.route, finding.unit, ctx, routing)
     if task is None:
-        task = Task(finding_id=finding.id, route=finding.route, unit=finding.unit,
-                    deadline=routing.deadline(finding.route, today),
-                    owner=finding.person if finding.subject == "individual" else finding.unit)
+        task = Task(finding_id=finding.id, route=finding.route, unit=finding.unit, unit_id=finding.unit_id,
+                    deadline=plan.deadline, deadline_source=plan.deadline_source,
+                    deadline_phrase=plan.deadline_phrase, owner=plan.owner)
         if finding.state != "active":
             task.status = WITHDRAWN
         session.add(task)
         session.flush()
-        audit(session, "task.created", "task", task.id, route=task.route, finding=finding.id)
-    elif task.route != finding.route and task.status in OPEN:
+        audit(session, "task.created", "task", task.id, route=task.route, finding=finding.id,
+              deadline_source=task.deadline_source)
+    elif task.route != finding.route and task.status in OPEN and task.escalated_from is None:
         old = task.route
         task.route = finding.route
-        task.deadline = routing.deadline(finding.route, today)
+        if task.deadline_source == "routing":
+            task.deadline = routing.deadline(finding.route, ctx.start)
+        task.owner = plan.owner
         task.updated_at = utcnow()
         session.add(task)
         audit(session, "task.rerouted", "task", task.id, old=old, new=task.route)
+    if task.unit_id != finding.unit_id or task.unit != finding.unit:
+        task.unit, task.unit_id = finding.unit, finding.unit_id
+        session.add(task)
     return task

@@ -36,6 +36,49 @@ class Document(SQLModel, table=True):
     blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON))
     rules_version: str = Field(default="", max_length=64)
+    round_id: Optional[int] = Field(default=None, foreign_key="inspectionround.id", index=True)
+    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Unit(SQLModel, table=True):
+    """An inspected body under one name, whatever its documents call it (全称/简称, 党组/党委)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=256)  # normalised body name, e.g. 某市某局
+    name: str = Field(max_length=256)  # the name shown to staff (editable)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # every name seen
+    edited: bool = False  # a person set the name: extraction leaves it alone
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class InspectionRound(SQLModel, table=True):
+    """One inspection round (巡视/巡察): who inspected, which round or group, and when."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=256)
+    name: str = Field(max_length=256)  # e.g. 市委第二轮巡察, or 市委第二巡察组巡察（2024年）
+    body: str = Field(default="", max_length=64)  # the inspecting party committee: 市委, 县委 …
+    team: str = Field(default="", max_length=64)  # 第二巡察组
+    started: Optional[date] = None
+    ended: Optional[date] = None
+    revisit: bool = False  # 回头看
+    edited: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportItem(SQLModel, table=True):
+    """One item of a rectification report and the task it answers (none when nothing matched)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True, unique=True)  # the item as extracted
+    task_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))  # the item as the report words it
+    stated: str = Field(default="unclear", max_length=16)  # done | in_progress | unclear
+    measures: str = Field(default="", sa_column=Column(Text))  # what the report says was done
+    score: float = 0.0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -75,6 +118,7 @@ class Finding(SQLModel, table=True):
     person: str = Field(default="", max_length=64)
     post: str = Field(default="", max_length=128)
     unit: str = Field(default="", max_length=256, index=True)
+    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
     route: str = Field(max_length=32)
     route_reason: str = Field(default="", sa_column=Column(Text))
     hits: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
@@ -127,8 +171,14 @@ class Task(SQLModel, table=True):
     finding_id: int = Field(foreign_key="finding.id", index=True, unique=True)
     route: str = Field(max_length=32)
     unit: str = Field(default="", max_length=256, index=True)
+    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
     owner: str = Field(default="", max_length=128)
     deadline: date
+    deadline_source: str = Field(default="routing", max_length=16)  # stated | document | long_term | routing | extended
+    deadline_phrase: str = Field(default="", max_length=128)  # the words the deadline came from
+    escalated_from: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
+    flags: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # 反弹, 未报告
+    supervisor: str = Field(default="", max_length=128)  # 立项督查: who supervises
     status: str = Field(default="待办", max_length=16)  # 待办 进行中 待销号 已销号 延期 撤销 待复核
     overdue_level: int = 0  # 0 on time; 1 overdue; 2 escalated
     measure: str = Field(default="", sa_column=Column(Text))

@@ -22,7 +22,13 @@ ROUTES = {
     "team_adjustment": "班子调整",
     "discipline_referral": "移交纪检监察机关",
     "rectification": "整改任务",
+    "admonishment_talk": "诫勉谈话",
+    "supervised_rectification": "立项督查",
 }
+STATED = {"done": "已完成", "in_progress": "正在整改", "unclear": "未说明"}
+COLOURS = {"green": "正常", "yellow": "临期", "red": "逾期"}
+DEADLINE_SOURCES = {"stated": "原文所定期限", "document": "文件统一期限", "long_term": "长期坚持（定期复查）",
+                    "routing": "分流表默认期限", "extended": "批准延期"}
 KINDS = {"feedback": "反馈意见", "rectification": "整改通报", "speech": "讲话", "news": "新闻",
          "case_bulletin": "典型案例通报", "plan": "工作方案或计划", "other": "其他"}
 DOC_STATUS = {"ingested": "已处理", "warning": "已处理（有提示）", "rejected": "已隔离",

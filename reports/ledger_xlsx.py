@@ -15,8 +15,11 @@ from reports.context import ReportContext
 from reports.xlsx_text import keep_as_text
 
 COLUMNS = ["序号", "来源文件", "页码", "章节", "被巡察单位", "问题描述", "问题主体", "涉及人员", "职务",
-           "问题类别", "严重程度", "分流方式", "责任人/单位", "整改期限", "状态", "是否逾期"]
-WIDTHS = [6, 28, 6, 24, 20, 60, 10, 10, 14, 12, 12, 14, 18, 12, 8, 8]
+           "问题类别", "严重程度", "分流方式", "责任人/单位", "整改期限", "状态", "是否逾期",
+           "任务编号", "巡察轮次", "期限来源", "预警", "升级自任务", "标记", "整改报告所述"]
+WIDTHS = [6, 28, 6, 24, 20, 60, 10, 10, 14, 12, 12, 14, 18, 12, 8, 8, 8, 24, 14, 8, 10, 10, 40]
+FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}
+COLOUR_COLUMN = COLUMNS.index("预警") + 1
 
 
 def ledger_frame(ctx: ReportContext) -> pd.DataFrame:
@@ -27,8 +30,13 @@ def ledger_frame(ctx: ReportContext) -> pd.DataFrame:
         rows.append([i, r.document.title or r.document.name, f.page, " › ".join(f.section),
                      f.unit, f.quote, V.SUBJECTS.get(f.subject, f.subject), f.person, f.post,
                      V.CATEGORIES.get(f.category, f.category), V.SEVERITIES.get(f.severity, f.severity),
-                     V.ROUTES.get(f.route, f.route), t.owner if t else "",
-                     t.deadline if t else None, t.status if t else "", "是" if id(r) in overdue else ""])
+                     V.ROUTES.get(t.route if t else f.route, f.route), t.owner if t else "",
+                     t.deadline if t else None, t.status if t else "", "是" if id(r) in overdue else "",
+                     t.id if t else None, r.view.get("round") or "",
+                     V.DEADLINE_SOURCES.get(r.view.get("deadline_source", ""), "")
+                     + (f"（{r.view['deadline_phrase']}）" if r.view.get("deadline_phrase") else ""),
+                     V.COLOURS.get(r.colour, ""), r.view.get("escalated_from"), "、".join(r.view.get("flags", [])),
+                     "\n".join(f"{i['text']}（{V.STATED[i['stated']]}）" for i in r.view.get("report_items", []))])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -50,9 +58,9 @@ def write_ledger(ctx: ReportContext, out: Path) -> Path:
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if row[-1].value == "是":
-                for cell in row:
-                    cell.fill = PatternFill("solid", fgColor="FFE4E1")
+        for row, data in zip(ws.iter_rows(min_row=2), ctx.rows):
+            if data.colour in FILLS:  # the 预警 cell carries the task's colour
+                row[COLOUR_COLUMN - 1].fill = PatternFill("solid", fgColor=FILLS[data.colour])
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
         stats = xw.sheets["统计"]

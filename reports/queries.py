@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from models import vocabulary as V
 from models.ledger import CLOSED, OPEN, WITHDRAWN
 from models.tables import Document, Finding, Task
+from models.taskview import task_views
 
 # Deadlines and arrival days are Beijing dates, as in the nightly flow.
 LEDGER_TZ = ZoneInfo("Asia/Shanghai")
@@ -60,6 +62,11 @@ class Row:
     finding: Finding
     task: Task | None
     document: Document
+    view: dict = field(default_factory=dict)  # models.taskview: colour, round, report items …
+
+    @property
+    def colour(self) -> str:
+        return self.view.get("colour", "")
 
 
 @dataclass
@@ -138,14 +145,20 @@ def beijing_day(moment: datetime | None) -> date | None:
     return moment.astimezone(LEDGER_TZ).date()
 
 
-# --- round filter -------------------------------------------------------------------------------
-# TEMPORARY, to be wired to inspection-round records at merge (branch h11 adds them): until then a
-# document belongs to round R when its title or issuer contains the text R.
-def in_round(document: Document, round_text: str | None) -> bool:
-    if not round_text:
-        return True
-    return round_text in (document.title or "") or round_text in (document.issuer or "")
-# ------------------------------------------------------------------------------------------------
+def resolve_scope(session: Session, scope: Scope) -> tuple[int | None, int | None]:
+    """The unit and inspection-round records a scope names (models/units.py normalises the unit's
+    name: 全称/简称, 党组/党委 of one body meet); None where none is named or none matches."""
+    from models.taskview import find_round
+    from models.units import find_unit
+
+    unit = find_unit(session, scope.unit) if scope.unit else None
+    found = find_round(session, scope.round) if scope.round else None
+    return (unit.id if unit else None), (found.id if found else -1 if scope.round else None)
+
+
+def in_round(document: Document, round_id: int | None) -> bool:
+    """A document belongs to the round it was placed in (read from its title, editable by staff)."""
+    return round_id is None or document.round_id == round_id
 
 
 def in_period(day: date | None, scope: Scope) -> bool:
@@ -155,24 +168,29 @@ def in_period(day: date | None, scope: Scope) -> bool:
             and (scope.date_to is None or day <= scope.date_to))
 
 
-def document_in_scope(document: Document, scope: Scope, units_with_findings: set[int]) -> bool:
-    unit_ok = (scope.unit is None or document.unit == scope.unit
-               or document.id in units_with_findings)
-    return (in_round(document, scope.round) and unit_ok
+def document_in_scope(document: Document, scope: Scope, units_with_findings: set[int],
+                      ids: tuple[int | None, int | None] = (None, None)) -> bool:
+    unit_id, round_id = ids
+    unit_ok = (scope.unit is None or document.unit == scope.unit or document.id in units_with_findings
+               or (unit_id is not None and document.unit_id == unit_id))
+    return (in_round(document, round_id) and unit_ok
             and in_period(beijing_day(document.created_at), scope))
 
 
 def scoped_rows(session: Session, scope: Scope) -> list[Row]:
-    """Active findings in scope with their task and document (withdrawn tasks included)."""
+    """Active findings in scope with their task and document (withdrawn tasks included). A
+    rectification report's items open no task (they answer earlier ones), so they are not rows."""
     q = (select(Finding, Task, Document)
          .join(Document, Document.id == Finding.document_id)
-         .join(Task, Task.finding_id == Finding.id, isouter=True)
+         .join(Task, Task.finding_id == Finding.id)
          .where(Finding.state == "active")
          .order_by(Document.id, Finding.start, Finding.id))
+    unit_id, round_id = resolve_scope(session, scope)
     if scope.unit is not None:
-        q = q.where(Finding.unit == scope.unit)
+        q = q.where(or_(Finding.unit == scope.unit, Finding.unit_id == unit_id) if unit_id is not None
+                    else Finding.unit == scope.unit)
     return [Row(f, t, d) for f, t, d in session.exec(q).all()
-            if in_round(d, scope.round) and in_period(beijing_day(d.created_at), scope)]
+            if in_round(d, round_id) and in_period(beijing_day(d.created_at), scope)]
 
 
 def tally(values: list[str], labels: dict[str, str]) -> list[tuple[str, int]]:
@@ -228,10 +246,14 @@ def figures(session: Session, scope: Scope | None = None, today: date | None = N
     scope = scope or Scope()
     today = today or datetime.now(LEDGER_TZ).date()
     every = scoped_rows(session, scope)
+    views = {v["id"]: v for v in task_views(session, today)}
+    for r in every:
+        r.view = views.get(r.task.id, {}) if r.task else {}
     rows = [r for r in every if not (r.task and r.task.status == WITHDRAWN)]
     doc_ids = {r.document.id for r in every}
+    ids = resolve_scope(session, scope)
     docs = [d for d in session.exec(select(Document).order_by(Document.id)).all()
-            if document_in_scope(d, scope, doc_ids)]
+            if document_in_scope(d, scope, doc_ids, ids)]
     closed = [r for r in rows if r.task and r.task.status == CLOSED
               and (not scope.has_period or in_period(beijing_day(r.task.closed_at), scope))]
     return Figures(

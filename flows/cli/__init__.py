@@ -12,7 +12,7 @@ try:  # typer vendors its own click from 0.2x on; its exceptions are what a comm
 except ImportError:  # pragma: no cover - older typer on plain click
     from click import exceptions as cx
 
-from flows.cli import documents, findings, ingest, ops, reports, review, tasks, users
+from flows.cli import documents, findings, ingest, ops, reports, review, rounds, tasks, users
 from flows.cli.common import StaffError, console, setup_logging
 from flows.cli.ingest import demo_files  # noqa: F401  (tests and the bench name the demo's files)
 from models.settings import get_settings
@@ -34,6 +34,8 @@ app.command("restore")(ops.restore)
 app.add_typer(findings.app, name="findings")
 app.add_typer(documents.app, name="documents")
 app.add_typer(tasks.app, name="tasks")
+app.add_typer(rounds.rounds_app, name="rounds")
+app.add_typer(rounds.units_app, name="units")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(review.rules_app, name="rules")
 app.add_typer(review.review_app, name="review")

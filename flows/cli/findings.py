@@ -36,6 +36,8 @@ def findings_list(
     state: Optional[str] = typer.Option("active", "--state", help="active（有效）、rejected、vanished 或 all"),
     subject: Optional[str] = typer.Option(None, "--subject", help="individual、team 或 unit"),
     route: Optional[str] = typer.Option(None, "--route", help="reminder_talk、team_adjustment、…"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="被巡察单位（全称或简称）"),
+    round_: Optional[str] = typer.Option(None, "--round", help="巡察轮次（编号或名称）"),
     as_json: bool = typer.Option(False, "--json", help="以JSON输出"),
 ) -> None:
     """列出识别出的问题（默认只列有效的）。"""
@@ -43,6 +45,7 @@ def findings_list(
 
     from models.db import session_scope
     from models.tables import Document, Finding
+    from models.taskview import scope
 
     check_choice(state, [*V.FINDING_STATES, "all"], "状态")
     check_choice(subject, V.SUBJECTS, "问题主体")
@@ -58,7 +61,12 @@ def findings_list(
         if document:
             q = (q.where(Document.id == int(document)) if document.isdigit()
                  else q.where(Document.name.contains(document)))
-        rows = s.exec(q.order_by(Finding.document_id, Finding.start, Finding.id)).all()
+        wanted = scope(s, unit, round_)
+        if wanted is not None and wanted[0] is not None:
+            q = q.where(Finding.unit_id == wanted[0])
+        if wanted is not None and wanted[1] is not None:
+            q = q.where(Document.round_id == wanted[1])
+        rows = s.exec(q.order_by(Finding.document_id, Finding.start, Finding.id)).all() if wanted else []
     if as_json:
         out = [{"id": f.id, "document": d.name, "page": f.page, "section": f.section, "quote": f.quote,
                 "subject": f.subject, "category": f.category, "severity": f.severity, "route": f.route,

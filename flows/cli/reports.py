@@ -43,22 +43,27 @@ def _check_scope(settings: Settings, scope) -> None:
     from sqlmodel import select
 
     from models.db import session_scope
-    from models.tables import Document, Finding
-    from reports.queries import in_round
+    from models.tables import Document, Finding, InspectionRound
+    from models.taskview import find_round
 
     with session_scope(settings.database_url) as s:
         if scope.unit is not None:
             units = sorted({u for u in s.exec(select(Finding.unit).distinct()).all() if u}
                            | {u for u in s.exec(select(Document.unit).distinct()).all() if u})
-            if scope.unit not in units:
+            from models.units import find_unit
+
+            if scope.unit not in units and find_unit(s, scope.unit) is None:
                 shown = "、".join(units[:10]) + ("等" if len(units) > 10 else "")
                 raise StaffError(f"台账中没有被巡察单位“{scope.unit}”。现有单位：{shown or '（无）'}。")
-        if scope.round and not any(in_round(d, scope.round) for d in s.exec(select(Document)).all()):
-            raise StaffError(f"没有标题或发文机关中含“{scope.round}”的报告文件，请检查巡察轮次。")
+        if scope.round and find_round(s, scope.round) is None:
+            names = [r.name for r in s.exec(select(InspectionRound).order_by(InspectionRound.id)).all()]
+            shown = "、".join(names[:10]) + ("等" if len(names) > 10 else "")
+            raise StaffError(f"没有唯一对应“{scope.round}”的巡察轮次（可用编号或名称的一部分）。"
+                             f"现有轮次：{shown or '（无）'}。用 zhenggai rounds list 查看。")
 
 
 def report(
-    round_: Optional[str] = typer.Option(None, "--round", help="巡察轮次（按报告标题或发文机关匹配）"),
+    round_: Optional[str] = typer.Option(None, "--round", help="巡察轮次（编号或名称的一部分，见 zhenggai rounds list）"),
     unit: Optional[str] = typer.Option(None, "--unit", help="被巡察单位"),
     date_from: Optional[str] = typer.Option(None, "--from", help="收文起始日期 YYYY-MM-DD"),
     date_to: Optional[str] = typer.Option(None, "--to", help="收文截止日期 YYYY-MM-DD"),

@@ -20,40 +20,60 @@ BY = typer.Option(..., "--by", help="操作人")
 @app.command("list")
 def tasks_list(status: Optional[str] = typer.Option(None, help="只列出该状态，如 待办、待销号"),
                overdue: bool = typer.Option(False, "--overdue", help="只列出逾期任务"),
+               unit: Optional[str] = typer.Option(None, "--unit", help="只列出该单位的任务（全称或简称）"),
+               round_: Optional[str] = typer.Option(None, "--round", help="只列出该轮巡察的任务（编号或名称）"),
                as_json: bool = typer.Option(False, "--json", help="以JSON输出")) -> None:
-    """列出整改任务。"""
-    from datetime import date
-
-    from sqlmodel import select
-
+    """列出整改任务（绿：正常，黄：临期，红：逾期）。"""
     from models.db import session_scope
-    from models.ledger import OPEN
-    from models.tables import Document, Finding, Task
+    from models.taskview import task_views
 
     check_choice(status, V.TASK_STATUSES, "任务状态")
     with session_scope(get_settings().database_url) as s:
-        q = (select(Task, Finding, Document).join(Finding, Finding.id == Task.finding_id)
-             .join(Document, Document.id == Finding.document_id).order_by(Task.deadline, Task.id))
-        if status:
-            q = q.where(Task.status == status)
-        rows = s.exec(q).all()
-    if overdue:
-        rows = [(t, f, d) for t, f, d in rows if t.overdue_level > 0 or
-                (t.status in OPEN and t.deadline < date.today())]
+        rows = task_views(s, status=status, unit=unit, round_=round_, overdue=overdue)
     if as_json:
-        out = [{"id": t.id, "document": d.name, "quote": f.quote, "unit": t.unit, "route": t.route,
-                "owner": t.owner, "deadline": t.deadline.isoformat(), "status": t.status,
-                "overdue_level": t.overdue_level} for t, f, d in rows]
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
     table = Table(title=f"整改任务（{len(rows)}项）")
-    for col in ("编号", "问题", "分流", "责任人/单位", "期限", "状态"):
+    for col in ("编号", "问题", "分流", "责任人/单位", "期限", "状态", "预警"):
         table.add_column(col)
-    for t, f, _d in rows:
-        mark = {1: "（逾期）", 2: "（逾期升级）"}.get(t.overdue_level, "")
-        table.add_row(str(t.id), f.quote[:60], V.ROUTES.get(t.route, t.route), t.owner,
-                      t.deadline.isoformat(), t.status + mark)
+    style = {"green": "green", "yellow": "yellow", "red": "red"}
+    for r in rows:
+        mark = "".join(f"（{f}）" for f in r["flags"])
+        table.add_row(str(r["id"]), r["quote"][:60], V.ROUTES.get(r["route"], r["route"]), r["owner"],
+                      r["deadline"], r["status"] + mark,
+                      f"[{style[r['colour']]}]{V.COLOURS[r['colour']]}[/{style[r['colour']]}]")
     console.print(table)
+
+
+@app.command("report")
+def tasks_report(document_id: str = typer.Argument(..., help="整改报告的文件编号"),
+                 as_json: bool = typer.Option(False, "--json", help="以JSON输出")) -> None:
+    """核对一份整改报告：逐项对应的任务、未对应的事项、未报告的任务、数据是否一致。"""
+    from models.db import session_scope
+    from models.figures import report_check
+    from models.tables import Document
+
+    did = parse_id(document_id, "文件编号")
+    with session_scope(get_settings().database_url) as s:
+        doc = s.get(Document, did)
+        if doc is None or doc.kind != "rectification":
+            raise StaffError(f"编号为{did}的文件不是已收到的整改报告。")
+        check = report_check(s, doc)
+    if as_json:
+        sys.stdout.write(json.dumps(check, ensure_ascii=False, indent=1) + "\n")
+        return
+    lines = [f"[bold]整改报告：{check['document']}[/bold]"]
+    for i in check["items"]:
+        lines.append(f"  事项“{i['text']}” → 任务{i['task']}（{V.STATED[i['stated']]}）")
+    for i in check["unmatched"]:
+        lines.append(f"  [yellow]未对应任务的事项：“{i['text']}”[/yellow]")
+    if check["not_reported"]:
+        lines.append("  [red]报告未提及的任务：" + "、".join(str(t) for t in check["not_reported"]) + "[/red]")
+    for f in check["figures"]:
+        lines.append(f"  {f['label']}：报告{f['stated']}，台账{f['ledger']}，{f['verdict']}")
+    if check["verdict"]:
+        lines.append(f"数据核对：{check['verdict']}")
+    console.print("\n".join(lines), highlight=False)
 
 
 @app.command("show")

@@ -45,7 +45,9 @@ def test_demo_then_exports(tmp_path):
     r = run(["ledger", "export", "--xlsx", str(out)], home)
     assert r.returncode == 0, r.stderr[-2000:]
     ws = openpyxl.load_workbook(out)["整改台账"]
-    assert ws.max_row - 1 == len(finds)
+    tasks = json.loads(run(["tasks", "list", "--json"], home).stdout)
+    assert ws.max_row - 1 == len(tasks)  # one row per task; a rectification report's items open none
+    assert len(tasks) < len(finds) and all(t["document"] != "国企整改情况通报.pdf" for t in tasks)
     assert [c.value for c in ws[1]][:6] == ["序号", "来源文件", "页码", "章节", "被巡察单位", "问题描述"]
 
     r = run(["documents", "list", "--json"], home)

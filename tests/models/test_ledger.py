@@ -108,7 +108,7 @@ def test_mark_overdue_levels_and_idempotence(settings):
         L.extend(s, s.get(Task, ids[0]), "李四", late + timedelta(days=30), "涉及资金追缴，需延期")
     with session_scope(url) as s:
         t = s.get(Task, ids[0])
-        assert (t.status, t.overdue_level) == ("延期", 0)
+        assert (t.status, t.overdue_level, t.deadline_source) == ("延期", 0, "extended")
         assert L.mark_overdue(s, late) == {"overdue": 0, "escalated": 0, "cleared": 0}
     assert _audit(settings, ids[0]) == ["task.created", "task.overdue", "task.escalated", "task.extended"]
 
@@ -178,3 +178,44 @@ def test_held_task_resumes_when_its_finding_is_found_again(settings):
         save_and_route(s, doc, extraction("食堂采购无比价记录", "会议室超标装修"), today=TODAY)
         assert s.get(Task, task.id).status == "延期"
     assert _audit(settings, task.id)[-2:] == ["task.held", "task.resumed"]
+
+
+OPS = {
+    "start": lambda s, t: L.start(s, t, "张三"),
+    "submit": lambda s, t: L.submit(s, t, "张三", "已整改"),
+    "approve": lambda s, t: L.approve(s, t, "李四"),
+    "send_back": lambda s, t: L.send_back(s, t, "李四", "材料不全"),
+    "extend": lambda s, t: L.extend(s, t, "李四", t.deadline + timedelta(days=30), "需要时间"),
+    "withdraw": lambda s, t: L.withdraw(s, t, "李四", "不成立"),
+    "reopen": lambda s, t: L.reopen(s, t, "system", "新一轮巡察再次发现"),
+}
+# Written out by hand (not derived from L.ALLOWED), so a change to the table shows here.
+EXPECTED = {
+    "待办": {"start": "进行中", "extend": "延期", "withdraw": "撤销"},
+    "进行中": {"submit": "待销号", "extend": "延期", "withdraw": "撤销"},
+    "延期": {"start": "进行中", "submit": "待销号", "withdraw": "撤销"},
+    "待销号": {"approve": "已销号", "send_back": "进行中"},
+    "已销号": {"reopen": "待办"},
+    "撤销": {},
+    "待复核": {"withdraw": "撤销"},  # or keep_after_review / resume, tested above
+}
+
+
+@pytest.mark.parametrize("status,op", [(s, o) for s in EXPECTED for o in OPS])
+def test_every_transition_allowed_or_refused(settings, status, op):
+    (tid,) = _tasks(settings, 1)
+    with session_scope(settings.database_url) as s:
+        t = s.get(Task, tid)
+        t.status = status
+        t.submitted_by = "张三" if status == "待销号" else ""
+        s.add(t)
+    with session_scope(settings.database_url) as s:
+        t = s.get(Task, tid)
+        if op in EXPECTED[status]:
+            OPS[op](s, t)
+            assert t.status == EXPECTED[status][op]
+        else:
+            with pytest.raises(L.LedgerError, match="不能变更"):
+                OPS[op](s, t)
+    with session_scope(settings.database_url) as s:
+        assert s.get(Task, tid).status == EXPECTED[status].get(op, status)

@@ -1,0 +1,159 @@
+"""Rectification reports matched back to their tasks, on real files: the hand-made links of the
+dev set (dev01 → dev04, dev02 → dev08), both orders of ingestion, and an invented overstated report."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from extractors.pipeline import analyse
+from models.db import session_scope
+from models.figures import AGREE, DISAGREE, check_figures, overall, report_check
+from models.followup import NOT_REPORTED, containment, relink_all, stated_status
+from models.intake import ingest_file
+from models.tables import Document, Finding, ReportItem, Task
+from tests.conftest import DEVSET
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "followup"
+LINKS = DEVSET / "links.jsonl"
+
+
+def _norm(text: str) -> str:
+    return "".join((text or "").split()).replace("‘", "“").replace("’", "”")
+
+
+def _covers(finding: Finding, gold_quote: str) -> bool:
+    """The task's finding states the gold finding (the scorer's 60% cover), or is the one finding
+    under the numbered heading that the gold quote is (2.意识形态工作责任制落实不到位)."""
+    heading = finding.section[-1] if finding.section else ""
+    return any(_norm(gold_quote) in _norm(text) or containment(gold_quote, text) >= 0.6
+               for text in (finding.quote, heading))
+
+
+def _ingest(settings, *names: str) -> None:
+    for name in names:
+        path = DEVSET / name if not Path(name).is_absolute() else Path(name)
+        assert ingest_file(path, settings, analyse).status == "ingested"
+
+
+def link_figures(settings, report: str) -> dict:
+    """Compare the ledger with links.jsonl for one report; returns the counts the closing note gives."""
+    gold = [json.loads(line) for line in LINKS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = [g for g in gold if g["report"] == report]
+    out = {"items": 0, "right": 0, "wrong": 0, "unlinked": 0, "status_right": 0, "proposals_right": 0,
+           "not_mentioned": 0, "flagged": 0, "merged": 0}
+    with session_scope(settings.database_url) as s:
+        doc = s.exec(select(Document).where(Document.name.startswith(report))).one()
+        items = s.exec(select(ReportItem).where(ReportItem.document_id == doc.id)).all()
+        tasks = {t.id: (t, s.get(Finding, t.finding_id)) for t in s.exec(select(Task)).all()}
+        answered = {i.task_id for i in items if i.task_id}
+        for g in gold:
+            if g["item"] is None:
+                out["not_mentioned"] += 1
+                own = [t for t, f in tasks.values() if _covers(f, g["finding_quote"])]
+                assert own, f"no task for {g['finding_quote']}"
+                if any(NOT_REPORTED in (t.flags or []) for t in own):
+                    out["flagged"] += 1
+                elif all(t.id in answered for t in own):
+                    out["merged"] += 1  # extraction joined it with an answered finding: nothing to flag
+                continue
+            out["items"] += 1
+            item = next(i for i in items if _norm(i.text) == _norm(g["item_text"]))
+            if item.task_id is None:
+                out["unlinked"] += 1
+                continue
+            task, finding = tasks[item.task_id]
+            if _covers(finding, g["finding_quote"]):
+                out["right"] += 1
+            else:
+                out["wrong"] += 1
+            out["status_right"] += item.stated == g["status"]
+            proposed = task.status == "待销号" and task.measure == item.measures
+            out["proposals_right"] += proposed == (g["status"] == "done")
+    return out
+
+
+@pytest.mark.parametrize("order,report", [
+    (("dev01.docx", "dev04.docx"), "dev04"),
+    (("dev04.docx", "dev01.docx"), "dev04"),
+    (("dev02.docx", "dev08.docx"), "dev08"),
+    (("dev08.docx", "dev02.docx"), "dev08"),
+])
+def test_report_items_link_to_the_tasks_links_jsonl_names(settings, order, report):
+    _ingest(settings, *order)
+    fig = link_figures(settings, report)
+    print(report, order, fig)
+    assert fig["wrong"] == 0
+    assert fig["right"] >= 0.9 * fig["items"]
+    assert fig["status_right"] == fig["right"]
+    assert fig["proposals_right"] == fig["right"]  # close-out proposed exactly for the done items
+    # every not-mentioned finding with a task of its own is flagged 未报告
+    assert fig["flagged"] + fig["merged"] == fig["not_mentioned"] and fig["flagged"] >= 2
+    with session_scope(settings.database_url) as s:
+        doc = s.exec(select(Document).where(Document.name.startswith(report))).one()
+        own_tasks = s.exec(select(Task).join(Finding, Finding.id == Task.finding_id)
+                           .where(Finding.document_id == doc.id)).all()
+        assert own_tasks == []  # a report opens no task
+
+
+def test_linking_is_idempotent_and_keeps_the_persons_decisions(settings):
+    _ingest(settings, "dev02.docx", "dev08.docx")
+    with session_scope(settings.database_url) as s:
+        before = {t.id: (t.status, tuple(t.flags or [])) for t in s.exec(select(Task)).all()}
+        proposed = next(t for t in s.exec(select(Task)).all() if t.status == "待销号")
+        from models import ledger
+        ledger.approve(s, proposed, "李四")  # a person approves the report's close-out proposal
+    with session_scope(settings.database_url) as s:
+        relink_all(s)
+        relink_all(s)
+    with session_scope(settings.database_url) as s:
+        after = {t.id: (t.status, tuple(t.flags or [])) for t in s.exec(select(Task)).all()}
+    before[proposed.id] = ("已销号", before[proposed.id][1])
+    assert after == before
+
+
+def test_a_send_back_stands_when_the_unit_is_relinked(settings):
+    _ingest(settings, "dev01.docx", "dev04.docx")
+    from models import ledger
+
+    with session_scope(settings.database_url) as s:
+        proposed = next(t for t in s.exec(select(Task)).all() if t.status == "待销号")
+        ledger.send_back(s, proposed, "李四", "佐证材料不足")
+    with session_scope(settings.database_url) as s:
+        relink_all(s)
+    with session_scope(settings.database_url) as s:
+        assert s.get(Task, proposed.id).status == "进行中"
+
+
+@pytest.mark.parametrize("body,stated", [
+    ("制定整改方案，逐项落实。该问题已完成整改。", "done"),
+    ("已完成整改", "done"),
+    ("相关问题已整改到位", "done"),
+    ("该问题已整改。", "done"),
+    ("副局长人选正在按程序考察。该问题正在整改中。", "in_progress"),
+    ("已消化超配职数2名，剩余1名将于年底前消化到位。该问题正在整改中。", "in_progress"),
+    ("修订了管理办法，开展专项检查。", "unclear"),
+    ("", "unclear"),
+])
+def test_stated_status(body, stated):
+    assert stated_status(body) == stated
+
+
+def test_overstated_report_is_shown_as_disagreeing(any_settings):
+    settings = any_settings
+    _ingest(settings, str(DATA / "overstated_report.txt"), str(DATA / "round1_feedback.txt"))
+    with session_scope(settings.database_url) as s:
+        report = s.exec(select(Document).where(Document.kind == "rectification")).one()
+        figures = {f.key: f for f in check_figures(s, report)}
+        assert (figures["problems_total"].stated, figures["problems_total"].ledger,
+                figures["problems_total"].verdict) == (4, 4, AGREE)
+        rectified = figures["problems_rectified"]
+        assert (rectified.stated, rectified.ledger, rectified.verdict) == (4, 1, DISAGREE)
+        assert rectified.sentence == "已完成整改：报告4，台账1，不一致"
+        assert overall(list(figures.values())) == DISAGREE
+        check = report_check(s, report)
+        assert [i["text"] for i in check["unmatched"]] == ["食堂采购管理不规范"]  # listed, not guessed
+        assert len(check["not_reported"]) == 2
+        assert check["verdict"] == DISAGREE
