@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DEVSET = ROOT.parent / "shared" / "devset"
+from tests.conftest import DEVSET  # noqa: E402  (the one place that finds the shared folder)
 
 
 def mostly_gold(quote: str, gold: list[str]) -> bool:

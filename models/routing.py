@@ -12,7 +12,6 @@ from models import vocabulary as V
 
 TABLE = Path(__file__).with_name("routing.yaml")
 ROUTES = tuple(V.ROUTES)
-BASE_ROUTES = ROUTES[:4]  # the routes a first finding can take; the others come from escalation
 SUBJECTS = tuple(V.SUBJECTS)
 SEVERITIES = tuple(V.SEVERITIES)
 

@@ -7,10 +7,7 @@ import sys
 
 import typer
 
-try:  # typer vendors its own click from 0.2x on; its exceptions are what a command raises
-    from typer._click import exceptions as cx
-except ImportError:  # pragma: no cover - older typer on plain click
-    from click import exceptions as cx
+from typer._click import exceptions as cx  # typer vendors its own click: what a command raises
 
 from flows.cli import documents, findings, ingest, ops, reports, review, rounds, tasks, users
 from flows.cli.common import StaffError, console, setup_logging

@@ -11,8 +11,7 @@ import yaml
 from extractors.clauses import normalise
 from extractors.rules import RULES_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
-DEVSET = ROOT.parent / "shared" / "devset"
+from tests.conftest import DEVSET, ROOT
 HELDOUT = ROOT / "tests" / "data" / "heldout" / "src"
 SPAN = 12  # characters in common that are no longer chance
 

@@ -115,7 +115,8 @@ def test_correct_reroutes_and_validates(settings):
         review.correct(s, "审核员乙", f, {"subject": "individual", "person": "钱某某", "post": "财务科长",
                                         "severity": "serious", "category": "integrity"}, "原文指向个人")
         t = task_of(s, f)
-        assert (f.route, t.route, t.owner) == ("discipline_referral", "discipline_referral", "钱某某")
+        # the owner is who must act (the discipline body), never the person concerned
+        assert (f.route, t.route, t.owner) == ("discipline_referral", "discipline_referral", "纪检监察机关")
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "finding.corrected")).one()
         assert event.actor == "审核员乙" and event.detail["changes"]["severity"] == ["structural", "serious"]
         assert event.detail["reason"] == "原文指向个人"

@@ -35,7 +35,7 @@ DOC_A = [("领导班子配备不齐，副局长职位长期空缺。", "team", "
          ("财务制度执行不严，存在白条入账问题。", "unit", "finance", "structural", "", ""),
          ("公务接待超出标准，台账记录不全。", "unit", "conduct", "minor", "", "")]
 DOC_B = [("三会一课制度落实不到位，组织生活流于形式。", "unit", "party_building", "structural", "", ""),
-         ("班子成员之间沟通不够，议事决策程序不规范。", "team", "team", "structural", "", ""),
+         ("班子成员之间沟通不够，工作配合不够默契。", "team", "team", "structural", "", ""),
          ("村务公开不及时，群众反映强烈。", "unit", "supervision", "minor", "", "")]
 
 
@@ -49,10 +49,10 @@ def _drafts(items):
 def fill(settings) -> None:
     """Two reports from two rounds and units; one task closed, one withdrawn, the rest open."""
     with session_scope(settings.database_url) as s:
-        a = Document(sha256="a" * 64, name="a.docx", title=f"关于{ROUND_1}巡察{UNIT_A}的反馈意见",
+        a = Document(sha256="a" * 64, name="a.docx", title=f"关于县委{ROUND_1}巡察{UNIT_A}的反馈意见",
                      unit=UNIT_A, created_at=datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc))
         save_and_route(s, a, Extraction(_drafts(DOC_A), {"problems_total": 4}, "v1"), today=date(2026, 3, 2))
-        b = Document(sha256="b" * 64, name="b.docx", title=f"关于2026年第二轮巡察{UNIT_B}的反馈意见",
+        b = Document(sha256="b" * 64, name="b.docx", title=f"关于县委2026年第二轮巡察{UNIT_B}的反馈意见",
                      unit=UNIT_B, created_at=datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc))
         save_and_route(s, b, Extraction(_drafts(DOC_B), {"problems_total": 5}, "v1"), today=date(2026, 7, 1))
     with session_scope(settings.database_url) as s:
@@ -107,7 +107,7 @@ SCOPES = [(Scope(), None, None), (Scope(unit=UNIT_A), UNIT_A, None), (Scope(roun
 
 @pytest.mark.parametrize("scope,unit,round_text", SCOPES, ids=["all", "unit", "round"])
 def test_html_word_excel_numbers_equal_the_database(settings, tmp_path, scope, unit, round_text):
-    from reports.ledger_xlsx import write_ledger
+    from reports.ledger_xlsx import COLUMNS, write_ledger
     from reports.render import render_html
     from reports.word import render_docx
 
@@ -130,7 +130,8 @@ def test_html_word_excel_numbers_equal_the_database(settings, tmp_path, scope, u
 
     ws = openpyxl.load_workbook(write_ledger(ctx, tmp_path / "l.xlsx"))["整改台账"]
     values = list(ws.iter_rows(min_row=2, values_only=True))
-    assert len(values) == want["findings"] and sum(1 for v in values if v[-1] == "是") == want["overdue"]
+    late = COLUMNS.index("是否逾期")
+    assert len(values) == want["findings"] and sum(1 for v in values if v[late] == "是") == want["overdue"]
 
 
 def test_scope_and_withdrawn_tasks(any_settings):

@@ -34,7 +34,7 @@ def test_report_for_a_unit_in_chosen_formats(settings, tmp_path):
 def test_report_refusals_are_chinese_sentences(settings, tmp_path):
     fill(settings)
     cases = [(["--unit", "不存在的单位"], "台账中没有被巡察单位“不存在的单位”"),
-             (["--round", "第九轮"], "没有标题或发文机关中含“第九轮”的报告文件"),
+             (["--round", "第九轮"], "没有唯一对应“第九轮”的巡察轮次"),
              (["--format", "html,doc"], "报告格式“html,doc”无效"),
              (["--from", "2026-13-01"], "起始日期格式应为 YYYY-MM-DD"),
              (["--from", "2026-05-01", "--to", "2026-04-01"], "起始日期 2026-05-01 晚于截止日期 2026-04-01"),
