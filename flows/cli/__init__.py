@@ -12,7 +12,7 @@ try:  # typer vendors its own click from 0.2x on; its exceptions are what a comm
 except ImportError:  # pragma: no cover - older typer on plain click
     from click import exceptions as cx
 
-from flows.cli import documents, findings, ingest, ops, reports, tasks
+from flows.cli import documents, findings, ingest, ops, reports, service, tasks
 from flows.cli.common import StaffError, console, setup_logging
 from flows.cli.ingest import demo_files  # noqa: F401  (tests and the bench name the demo's files)
 from models.settings import get_settings
@@ -31,6 +31,8 @@ app.command("watch")(ops.watch)
 app.command("nightly")(ops.nightly)
 app.command("backup")(ops.backup)
 app.command("restore")(ops.restore)
+app.command("serve")(service.serve)
+app.command("status")(service.status)
 app.add_typer(findings.app, name="findings")
 app.add_typer(documents.app, name="documents")
 app.add_typer(tasks.app, name="tasks")

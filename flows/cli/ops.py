@@ -21,7 +21,7 @@ def watch(
                                    help="配置了 Prefect 服务器时调用的部署名称"),
 ) -> None:
     """监视文件夹：文件复制完成后自动导入，处理完的文件移入 processed/ 或 quarantine/。"""
-    settings = setup()  # before Prefect is imported: it reads its settings once
+    settings = setup(flows=True)  # before Prefect is imported: it reads its settings once
     from flows.ingest import outcomes
     from flows.watch import Watcher, in_process, server_configured, via_deployment, warm_up
 
@@ -46,7 +46,7 @@ def watch(
 
 def nightly(today: Optional[str] = typer.Option(None, "--today", help="按此日期（YYYY-MM-DD）判断逾期")) -> None:
     """夜间任务：导入收件箱、重试暂时失败的文件、标记逾期任务、生成每日摘要。"""
-    settings = setup()  # before Prefect is imported: it reads its settings once
+    settings = setup(flows=True)  # before Prefect is imported: it reads its settings once
     from flows.nightly import nightly_flow
 
     if today:
