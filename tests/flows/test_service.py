@@ -118,6 +118,14 @@ def test_serve_runs_the_inbox_and_the_nightly_run_then_stops_cleanly(tmp_path):
         assert nxt == next_beijing_2am(datetime.now(BEIJING)), nxt
         assert st["inbox"] == 0
 
+        # A child that dies is started again, and the restart is logged.
+        os.killpg(children["watch"]["pid"], signal.SIGKILL)
+        restarted = _until(lambda: (lambda i: i if i["children"]["watch"]["restarts"] == 1 else None)(
+            json.loads(info_path.read_text(encoding="utf-8"))), "the watcher to be restarted", serve)
+        children = restarted["children"]
+        assert children["watch"]["pid"] != info["children"]["watch"]["pid"]
+        assert "watch (pid" in (home / "logs" / "zhenggai.log").read_text(encoding="utf-8")
+
         # The nightly deployment, triggered through the server (the runner executes it).
         day = "2031-03-04"
         env = {**_env(home), "PREFECT_API_URL": info["api_url"]}
