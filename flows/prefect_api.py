@@ -107,7 +107,7 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
 
 
 # -- a temporary server for one command ------------------------------------------------------------
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: get SIGTERM when the command that started us dies, even by SIGKILL (Linux)."""
     try:
         import ctypes
@@ -141,7 +141,7 @@ class TemporaryServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(server_command(port), env=env, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                         stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:  # e.g. the port was taken meanwhile

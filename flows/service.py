@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flows.prefect_api import (PREFECT_LOGGING_CONFIG, _die_with_parent, free_port, healthy, lock_file,
+from flows.prefect_api import (PREFECT_LOGGING_CONFIG, die_with_parent, free_port, healthy, lock_file,
                                running_service, service_file)
 from flows.server import CODE_DIR, PREFECT
 from models.settings import Settings
@@ -87,7 +87,7 @@ class Child:
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(self.args, env=self.env, cwd=CODE_DIR, stdout=out,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         start_new_session=True, preexec_fn=_die_with_parent)
+                                         start_new_session=True, preexec_fn=die_with_parent)
         self.started = time.monotonic()
         self.due = None
         log.info("started %s pid=%s", self.name, self.proc.pid)

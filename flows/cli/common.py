@@ -3,7 +3,6 @@ state, staff-facing error sentences, and the ingest progress bar."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import Counter
 from pathlib import Path

@@ -21,12 +21,16 @@ def watch(
                                    help="配置了 Prefect 服务器时调用的部署名称"),
 ) -> None:
     """监视文件夹：文件复制完成后自动导入，处理完的文件移入 processed/ 或 quarantine/。"""
+    import os
+
+    setup()  # finds a running service (or an explicit PREFECT_API_URL) of this home
+    to_server = bool(os.environ.get("PREFECT_API_URL"))  # else: a temporary server, flows run here
     settings = setup(flows=True)  # before Prefect is imported: it reads its settings once
     from flows.ingest import outcomes
-    from flows.watch import Watcher, in_process, server_configured, via_deployment, warm_up
+    from flows.watch import Watcher, in_process, via_deployment, warm_up
 
     folder = (folder or settings.inbox).resolve()
-    if server_configured():
+    if to_server:
         submit = via_deployment(deployment)
         mode = f"提交到 Prefect 服务器（部署 {deployment}）"
     else:
