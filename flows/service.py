@@ -212,7 +212,7 @@ class Service:
                 guard.check(time.monotonic())
             self.stop_event.wait(0.5)
         if not self.stop_event.is_set():
-            log.warning("%s not ready after %.0fs; carrying on", what, timeout)
+            log.error("%s not ready after %.0fs", what, timeout)
         return False
 
     def deployment_ready(self) -> bool:
@@ -237,9 +237,11 @@ class Service:
         server = self._child("server", [PREFECT, "server", "start", "--host", "127.0.0.1", "--port",
                                         str(self.api_port), "--no-ui", "--analytics-off"], server_env)
         if not self._wait(lambda: healthy(self.api_url), "Prefect server", ready_timeout, server):
+            self._not_started(f"流程编排服务（Prefect）在 {ready_timeout:.0f} 秒内未能启动", server)
             return
         runner = self._child("runner", [sys.executable, "-m", "flows.served"], self.client_env())
         if not self._wait(self.deployment_ready, "served deployments", ready_timeout, runner):
+            self._not_started(f"部署执行在 {ready_timeout:.0f} 秒内未能就绪", runner)
             return
         if self.watch:
             self._child("watch", [sys.executable, "-c", "from flows.cli import main; main()", "watch"],
@@ -254,6 +256,11 @@ class Service:
         else:
             log.info("web.app not present: serving without the web app")
             self.notes.append("网页模块（web.app）尚未安装，未启动网页")
+
+    def _not_started(self, what: str, child: Child) -> None:
+        """A stop asked for while starting is not an error; a start that never got ready is."""
+        if not self.stop_event.is_set():
+            raise ServiceError(f"{what}，服务未启动。详见 {child.log_path}")
 
     # -- bookkeeping ------------------------------------------------------------------------------
     def describe(self) -> dict:
