@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import json
+import logging
 import os
 import signal
 import socket
@@ -23,6 +24,8 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Callable
+
+log = logging.getLogger("zhenggai.prefect_api")
 
 PREFECT_LOGGING_CONFIG = Path(__file__).resolve().parent / "prefect_logging.yaml"
 STARTUP_SECONDS = float(os.environ.get("ZHENGGAI_PREFECT_STARTUP_SECONDS", "180"))
@@ -189,12 +192,17 @@ def ensure_api(home: Path, on_slow: Callable[[], None] | None = None,
 
     timer = _Timer(SLOW_AFTER, tell)
     try:
-        for _ in range(attempts):
+        for attempt in range(1, attempts + 1):
+            t0 = time.monotonic()
             if server.start(timeout):
+                log.info("temporary Prefect server %s healthy after %.1fs (attempt %d)", server.api_url,
+                         time.monotonic() - t0, attempt)
                 _temporary = server
                 atexit.register(server.stop)
                 os.environ["PREFECT_API_URL"] = server.api_url
                 return server.api_url
+            log.warning("temporary Prefect server not healthy after %.1fs (attempt %d of %d)",
+                        time.monotonic() - t0, attempt, attempts)
             server.stop()
     finally:
         timer.cancel()
