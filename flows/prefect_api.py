@@ -28,7 +28,7 @@ from typing import Callable
 log = logging.getLogger("zhenggai.prefect_api")
 
 PREFECT_LOGGING_CONFIG = Path(__file__).resolve().parent / "prefect_logging.yaml"
-STARTUP_SECONDS = float(os.environ.get("ZHENGGAI_PREFECT_STARTUP_SECONDS", "180"))
+STARTUP_SECONDS = float(os.environ.get("ZHENGGAI_PREFECT_STARTUP_SECONDS", "300"))
 SLOW_AFTER = 10.0  # seconds of waiting after which staff are told why, and what avoids it
 
 
