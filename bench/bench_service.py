@@ -166,6 +166,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--robust", action="store_true", help="10 cold ingests beside CPU-bound processes")
+    ap.add_argument("--part", choices=("all", "served", "standalone"), default="all",
+                    help="with the service, without it, or both")
     ap.add_argument("--ingests", type=int, default=10)
     ap.add_argument("--burners", type=int, default=4)
     ap.add_argument("--burn", type=float, default=1200.0, help="seconds each CPU-bound process runs at most")
@@ -176,8 +178,10 @@ def main() -> None:
         if args.robust:
             robust(tmp, args.ingests, args.burners, args.burn)
         else:
-            with_service(tmp, args.repeat)
-            without_service(tmp, args.repeat)
+            if args.part in ("all", "served"):
+                with_service(tmp, args.repeat)
+            if args.part in ("all", "standalone"):
+                without_service(tmp, args.repeat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
