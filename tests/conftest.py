@@ -58,6 +58,17 @@ def prefect_harness():
         yield
 
 
+@pytest.fixture
+def prefect_api_url(prefect_harness, monkeypatch) -> str:
+    """The harness's API for `zhenggai` subprocesses (they inherit os.environ): one server for the
+    session instead of a temporary one per command."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    monkeypatch.setenv("PREFECT_API_URL", url)
+    return url
+
+
 def sample_files() -> list[Path]:
     return sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in (".pdf", ".docx", ".doc"))
 

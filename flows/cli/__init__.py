@@ -9,7 +9,7 @@ import typer
 
 from typer._click import exceptions as cx  # typer vendors its own click: what a command raises
 
-from flows.cli import documents, findings, ingest, ops, reports, review, rounds, tasks, users
+from flows.cli import documents, findings, ingest, ops, reports, review, rounds, service, tasks, users
 from flows.cli.common import StaffError, console, setup_logging
 from flows.cli.ingest import demo_files  # noqa: F401  (tests and the bench name the demo's files)
 from models.settings import get_settings
@@ -28,6 +28,8 @@ app.command("watch")(ops.watch)
 app.command("nightly")(ops.nightly)
 app.command("backup")(ops.backup)
 app.command("restore")(ops.restore)
+app.command("serve")(service.serve)
+app.command("status")(service.status)
 app.add_typer(findings.app, name="findings")
 app.add_typer(documents.app, name="documents")
 app.add_typer(tasks.app, name="tasks")

@@ -3,7 +3,6 @@ state, staff-facing error sentences, and the ingest progress bar."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -47,17 +46,30 @@ def setup_logging(settings: Settings) -> None:
     root.propagate = False
 
 
-def setup(settings: Settings | None = None) -> Settings:
+def setup(settings: Settings | None = None, flows: bool = False) -> Settings:
     """Data home folders; Prefect keeps its own local state there too unless configured.
-    Must run before Prefect is imported: Prefect reads its settings once."""
+    Must run before Prefect is imported: Prefect reads its settings once.
+
+    flows=True for commands that run a flow: they report to the running `zhenggai serve` of this
+    home when there is one, else to a temporary Prefect server started here (slow on a busy
+    machine, so staff are told what avoids the wait)."""
+    from flows.prefect_api import OrchestrationUnavailable, ensure_api, prefect_defaults, use_running_service
+
     settings = settings or get_settings()
     settings.ensure_dirs()
     setup_logging(settings)
-    os.environ.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # a busy machine can take minutes to start the local API: no start-up limit that load can miss
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "900")
+    prefect_defaults(settings.home / "prefect")
+    use_running_service(settings.home)
+    if flows:
+        try:
+            ensure_api(settings.home, on_slow=lambda: console.print(
+                "[yellow]流程编排服务（Prefect）正在启动，机器繁忙时需要较长时间，请稍候……"
+                "由管理员常驻运行 `zhenggai serve` 后，命令无需每次等待启动。[/yellow]", highlight=False))
+        except OrchestrationUnavailable:
+            logging.getLogger("zhenggai.cli").exception("orchestration did not start")
+            raise StaffError("流程编排服务（Prefect）两次都未能在限定时间内启动，本次没有处理任何文件，文件保持原样。"
+                             "请稍后重试；建议由管理员常驻运行 `zhenggai serve`（见 README“Running it as a "
+                             "service”），之后命令无需每次启动编排服务。") from None
     return settings
 
 
@@ -128,6 +140,7 @@ def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> li
 
     Progress is read from the ledger (one Intake row per finished entry), not from a hook inside
     the flow, so the bar works the same whether the flow runs here or on a server."""
+    setup(flows=True)  # before Prefect is imported
     from flows import ingest
     from models.intake import iter_entries
 

@@ -21,12 +21,16 @@ def watch(
                                    help="配置了 Prefect 服务器时调用的部署名称"),
 ) -> None:
     """监视文件夹：文件复制完成后自动导入，处理完的文件移入 processed/ 或 quarantine/。"""
-    settings = setup()  # before Prefect is imported: it reads its settings once
+    import os
+
+    setup()  # finds a running service (or an explicit PREFECT_API_URL) of this home
+    to_server = bool(os.environ.get("PREFECT_API_URL"))  # else: a temporary server, flows run here
+    settings = setup(flows=True)  # before Prefect is imported: it reads its settings once
     from flows.ingest import outcomes
-    from flows.watch import Watcher, in_process, server_configured, via_deployment, warm_up
+    from flows.watch import Watcher, in_process, via_deployment, warm_up
 
     folder = (folder or settings.inbox).resolve()
-    if server_configured():
+    if to_server:
         submit = via_deployment(deployment)
         mode = f"提交到 Prefect 服务器（部署 {deployment}）"
     else:
@@ -46,7 +50,7 @@ def watch(
 
 def nightly(today: Optional[str] = typer.Option(None, "--today", help="按此日期（YYYY-MM-DD）判断逾期")) -> None:
     """夜间任务：导入收件箱、重试暂时失败的文件、标记逾期任务、生成每日摘要。"""
-    settings = setup()  # before Prefect is imported: it reads its settings once
+    settings = setup(flows=True)  # before Prefect is imported: it reads its settings once
     from flows.nightly import nightly_flow
 
     if today:

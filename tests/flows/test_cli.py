@@ -14,6 +14,11 @@ from tests.conftest import ROOT
 ZHENGGAI = Path(sys.executable).with_name("zhenggai")
 
 
+@pytest.fixture(autouse=True)
+def _one_prefect_api(prefect_api_url):
+    """Commands report to the session's Prefect API (run() passes os.environ on)."""
+
+
 def run(args, home, **kw):
     env = dict(os.environ, ZHENGGAI_HOME=str(home), ZHENGGAI_DATABASE_URL=f"sqlite:///{home}/zhenggai.db")
     return subprocess.run([str(ZHENGGAI), *args], env=env, capture_output=True, text=True, timeout=300,
