@@ -105,3 +105,5 @@ class Extraction:
     counts: dict[str, int]
     rules_version: str
     rejected: list[FindingDraft] = field(default_factory=list)  # clauses a veto stopped, for review
+    kind: str = ""  # the document kind extraction decided (extractors/doc_kind.py); "" = not decided
+    kind_cues: list[str] = field(default_factory=list)  # why, in Chinese

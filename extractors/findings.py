@@ -1,4 +1,9 @@
-"""Clauses -> findings: one finding per problem, with the evidence and the reasons.
+"""Document -> findings: one finding per problem, with the evidence and the reasons.
+
+Extraction runs in named stages, each recording its decision in the finding's explanation:
+document kind (extractors/doc_kind.py) → zones (problem parts, problem tables, list lines,
+whose findings are made by position) → items (rectification report items, or the blocks of
+the document with their owner and basis) → clauses (extractors/clauses.py) → judge.
 
 A clause becomes a finding when problem rules give it enough weight and no veto fires.
 Each finding keeps the rules that fired with their matched words, the vetoes that were
@@ -8,12 +13,14 @@ stopped are kept on the extraction as `rejected` for the same reason.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from extractors.clauses import Clause, head_end, normalise, numbered, split_block
 from extractors.counts import extract_counts
+from extractors.doc_kind import KindDecision, decide_kind
 from extractors.document import BlockKind, Document, Extraction, FindingDraft, RuleHit
-from extractors.rules import RuleSet, Tokens, iter_matches, match_at
+from extractors.report_items import report_items
+from extractors.rules import RuleSet, Tokens, match_at
 from extractors.subjects import Subject, detect_severity, detect_subject
 
 THRESHOLD = 1.0  # problem weight a clause needs to be a finding
@@ -32,34 +39,17 @@ class Judgement:
     hits: list[RuleHit]
     vetoes: list[RuleHit]  # vetoes that fired
     checked: list[RuleHit]  # every veto considered
+    cat_words: dict[str, list[str]] = field(default_factory=dict)  # category -> the words that voted for it
+
+    def category_note(self) -> str:
+        """Why the category: the problem's own words first, the section heading only without them."""
+        words = self.cat_words.get(self.category, [])
+        return f"（依据：{'、'.join(words[:4])}）" if words else "（无主题词，按工作不力归类）"
 
 
 def document_kind(doc: Document, rules: RuleSet) -> str:
-    """The document kind: meta.kind when the reader set it, else a guess from the title lines.
-
-    Kept small and separate so extractors/meta.py can take it over.
-    """
-    if doc.meta.kind and doc.meta.kind != "other":
-        return doc.meta.kind
-    head = normalise("".join(b.text for b in doc.blocks[:5]))
-    for kind, pattern, _examples in rules.kinds:
-        if iter_matches(pattern, head):
-            return kind
-    return "other"
-
-
-_GENERAL_MEETING = re.compile(
-    r"(?:全省|全市|全县|全区|全州|全旗|全盟|全系统|全行业)[^，。；]{0,20}?"
-    r"(?:推进会|部署会|动员会|座谈会|培训班|工作会|会议)(?:召开|举行|上的|$)")
-
-
-def _general_meeting(doc: Document, kind: str) -> bool:
-    """A meeting of a whole city, county or sector (全市巡察整改推进会召开, …上的讲话) speaks of
-    many units in general: its 有的单位… sentences are remarks, not findings about one unit."""
-    if kind == "feedback":
-        return False
-    head = [normalise(b.text).strip() for b in doc.blocks[:3] if b.text.strip()]
-    return any(_GENERAL_MEETING.search(t) for t in head[:2])
+    """The kind the extraction rules are applied for (see extractors/doc_kind.py)."""
+    return decide_kind(doc, rules).judged_as
 
 
 def _section_text(block) -> str:
@@ -78,6 +68,7 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     head = head_end(text)
     hits: list[RuleHit] = []
     cat_score: dict[str, float] = {}
+    cat_words: dict[str, list[str]] = {}
     score = 0.0
     for r in rules.rules:
         if r.role not in ("problem", "category") or (r.regex is None and r.id not in cands):
@@ -95,17 +86,19 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
                 first[w] = min(first.get(w, s0), s0)
             heavy = sum(2.0 if s0 < head else 1.0 for s0 in first.values())
             cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight * heavy
+            cat_words.setdefault(r.category, []).extend(w for w in words if w not in cat_words[r.category])
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
         for r in rules.rules:
             if r.kind == "context" and r.scope == "section" and r.matches(section):
                 hits.append(RuleHit(r.id, r.kind, section, r.weight))
                 if r.category:
                     cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight
+                    cat_words.setdefault(r.category, []).append(f"标题“{section[-20:]}”")
     # no topic word at all: a work shortfall (推进缓慢, 跟进不够) is a matter of 担当作为
     category = max(cat_score, key=lambda c: cat_score[c]) if cat_score else "duty"
     vetoes, checked = [], []
     if score < threshold:  # not a candidate: no need to weigh the vetoes
-        return Judgement(score, category, hits, vetoes, checked)
+        return Judgement(score, category, hits, vetoes, checked, cat_words)
     for r in rules.rules:
         if r.kind != "veto" or (r.only_kinds and kind not in r.only_kinds):
             continue
@@ -118,28 +111,36 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
         checked.append(hit)
         if found:
             vetoes.append(hit)
-    return Judgement(score, category, hits, vetoes, checked)
+    return Judgement(score, category, hits, vetoes, checked, cat_words)
 
 
 def _tail_noise(rules: RuleSet):
     """A trailing comma part that only reports what was done about the problem."""
-    rule = rules.get("veto.disposition")
+    rule = rules.one("disposition_tail")
     return lambda part: bool(rule.matches(part))
 
 
 def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: RuleSet,
-           kind_note: str = "", owner: Subject | None = None) -> FindingDraft:
+           kind_note: str = "", owner: Subject | None = None, basis: str = "") -> FindingDraft:
+    """A finding for block bi's text[start:end]. `kind_note` is the document-kind decision,
+    `basis` the place that makes the span a finding when its words alone do not."""
     block = doc.blocks[bi]
     text = block.text[start:end]
     norm = normalise(text)
     subj = detect_subject(text, norm, j.category, rules)
     if owner is not None and subj.subject != "individual" and subj.reason != "unit actor":
         subj = replace(owner, reason="paragraph about one official", hits=list(owner.hits))
+    j = _category_past_post(norm, subj, j, _section_text(block), rules)
     severity, sev_hits = detect_severity(norm, subj.subject, rules)
     hits = j.hits + subj.hits + sev_hits
     words = "、".join(dict.fromkeys(h.matched for h in j.hits if h.kind != "context"))
-    explanation = (f"{kind_note}命中规则 {len(j.hits)} 条（{words}），权重 {j.score:.1f}；"
-                   f"类别：{CATEGORY_LABEL.get(j.category, j.category)}；"
+    problem_hits = [h for h in j.hits if h.kind != "context"]
+    if basis and j.score < THRESHOLD:  # made by its place: say so instead of "0 rules"
+        why = f"{basis}；用词命中 {len(problem_hits)} 条{('（' + words + '）') if words else ''}，权重 {j.score:.1f}"
+    else:
+        why = f"命中规则 {len(j.hits)} 条（{words}），权重 {j.score:.1f}" + (f"；{basis}" if basis else "")
+    explanation = (f"{kind_note + '；' if kind_note else ''}{why}；"
+                   f"类别：{CATEGORY_LABEL.get(j.category, j.category)}{j.category_note()}；"
                    f"主体：{SUBJECT_LABEL[subj.subject]}{('（' + subj.person + '）') if subj.person else ''}；"
                    f"严重程度：{SEVERITY_LABEL[severity]}；已检查否决规则 {len(j.checked)} 条，"
                    f"{'均未触发' if not j.vetoes else '触发：' + '、'.join(v.rule_id for v in j.vetoes)}")
@@ -149,19 +150,35 @@ def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: Ru
                         score=j.score, hits=hits, vetoes_considered=j.checked, explanation=explanation)
 
 
-def _rectification_items(doc: Document, rules: RuleSet) -> list[FindingDraft]:
-    """Problems named as 关于"……"问题 in a rectification report (the measures are not findings)."""
+def _category_past_post(norm: str, subj: Subject, j: Judgement, section: str, rules: RuleSet) -> Judgement:
+    """An official's post names no topic (党支部 in 某村党支部书记刘某某长期不在村): when the
+    post held the words that decided the category, decide it again from the rest."""
+    post = normalise(subj.post) if subj.subject == "individual" else ""
+    at = norm.find(post) if post else -1
+    if at < 0 or not any(w in post for w in j.cat_words.get(j.category, [])):
+        return j
+    rest = norm[:at] + "　" * len(post) + norm[at + len(post):]
+    again = judge(rest, rest, section, "feedback", rules, threshold=0.0)
+    if not again.cat_words:
+        return j
+    return replace(j, category=again.category, cat_words=again.cat_words)
+
+
+def _rectification_items(doc: Document, rules: RuleSet, decision: KindDecision) -> list[FindingDraft]:
+    """Stage "items" of a rectification report: the problem each item names (the measures
+    are not findings), one pattern set shared with the ledger (extractors/report_items.py)."""
     out = []
-    listed = rules.by_role("rect_item")
-    for bi, block in enumerate(doc.blocks):
-        norm = normalise(block.text)
-        for r in listed:
-            for m in iter_matches(r.regex, norm):
-                s, e = m.span("q")
-                j = judge(norm[s:e], norm[s:e], _section_text(block), "rectification", rules)
-                j.vetoes = []  # the report itself names it as a problem under rectification
-                j.hits.insert(0, RuleHit(r.id, r.kind, m.group(), r.weight))
-                out.append(_draft(doc, bi, s, e, j, rules, kind_note="整改通报所列问题；"))
+    status_label = {"done": "已完成", "in_progress": "整改中", "unclear": "未说明"}
+    for item in report_items(doc, rules):
+        block = doc.blocks[item.block_index]
+        s, e = item.start, item.end
+        norm = normalise(block.text[s:e])
+        j = judge(norm, norm, _section_text(block), "rectification", rules, threshold=0.0)
+        j.vetoes = []  # the report itself names it as a problem under rectification
+        rule = rules.get(item.rule_id)
+        j.hits.insert(0, RuleHit(rule.id, rule.kind, normalise(block.text[s:e]), rule.weight))
+        out.append(_draft(doc, item.block_index, s, e, j, rules, kind_note=decision.note(),
+                          basis=f"整改报告所列问题（{status_label[item.status]}）"))
     return out
 
 
@@ -256,7 +273,7 @@ def _problem_columns(doc: Document) -> dict[int, int]:
 def _referral_rows(doc: Document, rules: RuleSet) -> set[int]:
     """Table rows whose 移交去向-type column names a discipline body (县纪委监委): the row
     describes a clue handed over for discipline review, so its problem is serious."""
-    header, body = rules.get("context.table.referral"), rules.get("context.table.discipline_body")
+    header, body = rules.one("referral_column"), rules.one("referral_body")
     out: set[int] = set()
     col = None
     for i, b in enumerate(doc.blocks):
@@ -332,7 +349,7 @@ def _problem_zone(doc: Document, rules: RuleSet) -> set[int]:
     审计发现的问题, a bare 发现的问题 line, 问题清单：). Inside such a part, the items of a numbered
     list state problems by their place, whatever their words. The part ends at the next title
     that does not announce problems (三、整改意见, a bare 其他情况 line)."""
-    rule = rules.get("context.title.problems")
+    rule = rules.one("problem_title")
 
     def announces(text: str) -> bool:
         t = normalise(text).strip().rstrip("：")
@@ -360,7 +377,7 @@ def _list_lines(doc: Document, zone: set[int], rules: RuleSet) -> set[int]:
     """Unnumbered lines that form a list right under a title announcing problems: a run of
     short paragraphs of one sentence each (食堂账目未公示。 / 车辆登记不全。). Like numbered
     items, each states a problem by its place. A longer paragraph or a title ends the run."""
-    rule = rules.get("context.title.problems")
+    rule = rules.one("problem_title")
     out: set[int] = set()
     run = False
     for i, b in enumerate(doc.blocks):
@@ -401,7 +418,6 @@ def _under_problem_title(doc: Document, bi: int, rules: RuleSet) -> bool:
 
 # under a problem title a clause still needs a hint of a fault (a negation, 存在, 较多, 长期 …):
 # a sentence reporting what was done (开展检查6次, 逐一发言) does not spell the problem out
-_EARLIER = "veto.earlier_finding"
 _LAST_TURN = re.compile(r"，(?:但是|但|然而|不过)(?=[^，。；]{6,})")
 
 
@@ -411,7 +427,8 @@ def _background_end(norm: str, j: Judgement, rules: RuleSet) -> int:
     as praise or a cleared matter; 0 when the veto stands for the whole clause."""
     if not j.vetoes:
         return 0
-    if all(v.rule_id == _EARLIER for v in j.vetoes):
+    earlier = rules.one("earlier_finding").id
+    if all(v.rule_id == earlier for v in j.vetoes):
         cut = norm.find("，")
         return cut + 1 if 0 < cut < len(norm) - 5 else 0
     if all(rules.get(v.rule_id).klass in ("praise", "negation") for v in j.vetoes):
@@ -461,34 +478,68 @@ def _split_list(norm: str, start: int, end: int, sentence: str, section: str, ki
     return [(start, end)]
 
 
-def extract(doc: Document, rules: RuleSet) -> Extraction:
-    """Findings and stated statistics of one read document."""
-    kind = document_kind(doc, rules)
-    counts = extract_counts(doc, rules)
-    if kind == "rectification":
-        items = _rectification_items(doc, rules)
-        if items:
-            return Extraction(findings=items, counts=counts, rules_version=rules.version)
-    if _general_meeting(doc, kind):
-        kind = "speech"  # judged as a speech: general remarks are not findings
+@dataclass
+class Zones:
+    """Stage "zones": the parts of a document whose place alone says they state problems."""
+
+    titles: set[int]  # bare title lines the reader could not mark as headings
+    columns: dict[int, int]  # table row -> its problem column (-1: the header row)
+    referred: set[int]  # table rows handed to a discipline body
+    problem: set[int]  # blocks under a title announcing the problems found
+    lines: set[int]  # one-sentence lines listed right under such a title
+    author: Subject | None  # the official whose own self-check the document is
+
+
+@dataclass
+class Candidate:
+    """Stage "clauses": one span to judge, with what its place says about it."""
+
+    bi: int
+    start: int
+    end: int
+    norm: str
+    sentence: str
+    section: str
+    need: float  # problem weight the span needs (0 when its place makes it a finding)
+    listed: bool  # an item of a list of problems (a later modal word is description)
+    owner: Subject | None
+    basis: str  # the place that makes it a finding, for the explanation ("" if none)
+
+
+def find_zones(doc: Document, rules: RuleSet, kind: str) -> Zones:
+    """Stage "zones" (after the document kind): problem parts, problem tables, list lines."""
+    problem = _problem_zone(doc, rules) if kind != "speech" else set()
+    return Zones(titles=_unmarked_titles(doc), columns=_problem_columns(doc), referred=_referral_rows(doc, rules),
+                 problem=problem, lines=_list_lines(doc, problem, rules), author=_author(doc, rules))
+
+
+def _zone_title(doc: Document, bi: int) -> str:
+    """The title of the problem part block bi sits in, as a reviewer reads it."""
+    block = doc.blocks[bi]
+    if block.section:
+        return block.section[-1].strip()
+    for k in range(bi - 1, -1, -1):
+        if _bare(doc.blocks[k]) or normalise(doc.blocks[k].text).strip().endswith("："):
+            return doc.blocks[k].text.strip()
+    return ""
+
+
+def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
+    """Stages "items" and "clauses": every span of every block that may state a problem,
+    with the threshold and the basis its place gives it."""
     noise = _tail_noise(rules)
-    findings: list[FindingDraft] = []
-    rejected: list[FindingDraft] = []
     announced = False  # a paragraph like 存在的主要问题： opens a list under a neutral heading
-    titles = _unmarked_titles(doc)
-    columns = _problem_columns(doc)
-    referred = _referral_rows(doc, rules)
-    author = _author(doc, rules)
-    zone = _problem_zone(doc, rules) if kind != "speech" else set()
-    lines = _list_lines(doc, zone, rules)
     for bi, block in enumerate(doc.blocks):
-        column = columns.get(bi)
+        column = zones.columns.get(bi)
         if column == -1:
             continue  # the header row of a problem table
+        heading_item = False
         if block.kind == BlockKind.HEADING and not _sentence_heading(doc, bi):
             announced = False  # a new titled part begins
-            continue
-        if bi in titles:
+            if not _childless_problem_heading(doc, bi, zones, kind, rules):
+                continue
+            heading_item = True
+        if bi in zones.titles:
             continue
         section = _section_text(block)
         if announced:  # the advice/overview heading above no longer applies
@@ -496,13 +547,13 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
         elif _announces_problems(block.text, rules):
             announced = True
         owner = ((_member_label(block.text, rules) if block.kind != BlockKind.TABLE_ROW else None)
-                 or _member_heading(block, rules) or author)
+                 or _member_heading(block, rules) or zones.author)
         turn = _announced_at(block.text)
         bnorm = normalise(block.text)
         clauses = split_block(bi, block.text, block.kind == BlockKind.TABLE_ROW, noise)
         # an item of a list of problems: its own clauses state problems; after a headline
         # (存货管理方面。…) every clause does, after a concrete first sentence the rest is detail
-        item_block = bi in zone and (numbered(block.text) or bi in lines)
+        item_block = bi in zones.problem and (numbered(block.text) or bi in zones.lines)
         headed = item_block and any(c.headline for c in clauses)
         # a paragraph right under a title that itself states a problem (（三）班子作用发挥不够)
         # spells that problem out: its clauses are findings, whatever their words
@@ -515,32 +566,129 @@ def extract(doc: Document, rules: RuleSet) -> Extraction:
                 continue  # measures, owners, deadlines and labels of a problem table
             if 0 <= turn <= c.start:  # the overview heading above no longer applies
                 section = "（问题）"
-            pieces = [p for s0, e0 in _split_actors(c, section, kind, rules)
-                      for p in _split_list(normalise(block.text), s0, e0, c.sentence, section, kind, rules)]
+            pieces = [q for s0, e0 in _split_actors(c, section, kind, rules)
+                      for p0, p1 in _split_list(bnorm, s0, e0, c.sentence, section, kind, rules)
+                      for q in _split_evaluations(bnorm, p0, p1, c.sentence, section, kind, rules)]
             for s, e in pieces:
                 norm = normalise(block.text[s:e])
                 # an item of a list of problems states a problem by its place, whatever its
                 # words: a numbered item in a feedback report, or under a title or lead-in that
                 # announces problems in any report but a speech (vetoes still apply)
-                own_item = c.numbered or bi in lines
-                item = ((own_item and (kind == "feedback" or bi in zone or 0 <= turn <= c.start))
+                own_item = c.numbered or bi in zones.lines
+                item = ((own_item and (kind == "feedback" or bi in zones.problem or 0 <= turn <= c.start))
                         or (item_block and headed))
-                listed = ((item or (under_problem and _FAULT_HINT.search(norm)))
-                          and len(norm) >= 8 and not _NAME_LABEL.search(norm))  # （二）副局长陈某。 is a label
-                need = 0.0 if (in_problem_cell and len(norm) >= 6) or listed else THRESHOLD
-                j = judge(norm, c.sentence, section, kind, rules, threshold=need, listed=listed and item)
-                cut = _background_end(norm, j, rules)
-                if cut > 0:
-                    # 2023年巡察指出…，该站只… / 能够遵守…，没有…，但对…做得不够: the part before is
-                    # background or praise, the rest is judged alone
-                    s += cut
-                    norm = norm[cut:]
-                    j = judge(norm, c.sentence, section, kind, rules, threshold=need, listed=listed and item)
-                if j.score < need:
-                    continue
-                draft = _draft(doc, bi, s, e, j, rules, owner=owner)
-                if bi in referred and draft.severity != "serious":
-                    draft.severity = "serious"
-                    draft.hits.append(RuleHit("context.table.discipline_body", "context", "移交纪检监察机关", 1.0))
-                (rejected if j.vetoes else findings).append(draft)
-    return Extraction(findings=findings, counts=counts, rules_version=rules.version, rejected=rejected)
+                listed = bool((item or (under_problem and _FAULT_HINT.search(norm)))
+                              and len(norm) >= 8 and not _NAME_LABEL.search(norm))  # （二）副局长陈某。 is a label
+                cell = in_problem_cell and len(norm) >= 6
+                basis = ""
+                if heading_item:
+                    basis = "标题即问题（其下无正文）"
+                elif cell:
+                    basis = "问题表格的问题列"
+                elif listed and item:
+                    where = _zone_title(doc, bi) if bi in zones.problem else ""
+                    basis = (f"列表项，位于问题段落“{where[:20]}”" if where
+                             else "列表项，位于引出问题的句子之后" if 0 <= turn <= c.start else "反馈意见中的编号列表项")
+                elif listed:
+                    basis = f"位于陈述问题的标题“{(block.section[-1].strip() if block.section else '')[:20]}”之下"
+                yield Candidate(bi, s, e, norm, c.sentence, section, 0.0 if (cell or listed) else THRESHOLD,
+                                listed and item, owner, basis)
+
+
+def judge_candidate(doc: Document, cand: Candidate, rules: RuleSet, kind: str,
+                    decision: KindDecision, zones: Zones) -> tuple[FindingDraft, bool] | None:
+    """Stage "judge": weigh and veto one span: (draft, vetoed) or None when it states no problem."""
+    s, norm = cand.start, cand.norm
+    j = judge(norm, cand.sentence, cand.section, kind, rules, threshold=cand.need, listed=cand.listed)
+    cut = _background_end(norm, j, rules)
+    if cut > 0:
+        # 2023年巡察指出…，该站只… / 能够遵守…，没有…，但对…做得不够: the part before is
+        # background or praise, the rest is judged alone
+        s += cut
+        norm = norm[cut:]
+        j = judge(norm, cand.sentence, cand.section, kind, rules, threshold=cand.need, listed=cand.listed)
+    if j.score < cand.need:
+        return None
+    draft = _draft(doc, cand.bi, s, cand.end, j, rules, kind_note=decision.note(), owner=cand.owner,
+                   basis=cand.basis)
+    if cand.bi in zones.referred and draft.severity != "serious":
+        body = rules.one("referral_body")
+        draft.severity = "serious"
+        draft.hits.append(RuleHit(body.id, body.kind, "移交纪检监察机关", body.weight))
+    return draft, bool(j.vetoes)
+
+
+_EVAL_PART_MAX = 20  # a short evaluation, not a sentence with its own detail
+_EVAL_CHAIN_MIN = 3  # a summary sentence listing problems, not a problem and its detail
+
+
+def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
+                       rules: RuleSet) -> list[tuple[int, int]]:
+    """A comma chain of short evaluations of a body's work (理论学习浮于表面，意识形态工作责任制
+    落实不力，…) gives one finding per phrase; each phrase must close with a negative evaluation
+    after its own topic and be a problem on its own, so detail after a comma keeps the clause whole.
+    A pair (…落实有差距，对村级组织监督不力) is usually one problem and its detail: it needs
+    _EVAL_CHAIN_MIN phrases, and a phrase that continues the first one's actor (对…, 在…) keeps it whole."""
+    text = norm[start:end]
+    if "，" not in text:
+        return [(start, end)]
+    rule = rules.one("evaluation")
+    parts, pos = [], 0
+    for part in text.split("，"):
+        parts.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    if len(parts) < _EVAL_CHAIN_MIN:
+        return [(start, end)]
+    for a, b in parts:
+        p = text[a:b]
+        if p.startswith(("对", "在", "从", "并", "且", "还", "也")):
+            return [(start, end)]
+        if not 5 <= len(p) <= _EVAL_PART_MAX or any(ch.isdigit() for ch in p):
+            return [(start, end)]
+        if not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
+            return [(start, end)]
+        j = judge(p, sentence, section, kind, rules)
+        if j.score < THRESHOLD or j.vetoes:
+            return [(start, end)]
+    return [(start + a, start + b) for a, b in parts]
+
+
+def _childless_problem_heading(doc: Document, bi: int, zones: Zones, kind: str, rules: RuleSet) -> bool:
+    """A title heading with nothing under it that itself states a problem (（一）项目管理粗放
+    followed by the next item): a list of problems set as headings. With paragraphs under it,
+    it stays a title (its paragraphs state the problems)."""
+    block = doc.blocks[bi]
+    if kind in ("speech", "news", "rectification") or not (kind == "feedback" or bi in zones.problem):
+        return False
+    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
+    own = tuple(block.section)
+    if nxt is not None and own and tuple(nxt.section[:len(own)]) == own:
+        return False  # a paragraph or sub-heading sits under it
+    m = _ENUM_TITLE.match(normalise(block.text).strip())
+    phrase = normalise(block.text).strip()[m.end() if m else 0:].rstrip("。；")
+    if not 5 <= len(phrase) <= 30 or any(ch in phrase for ch in "。；："):
+        return False
+    j = judge(phrase, phrase, "", "feedback", rules)
+    return j.score >= THRESHOLD and not j.vetoes
+
+
+def extract(doc: Document, rules: RuleSet) -> Extraction:
+    """Findings and stated statistics of one read document, stage by stage."""
+    decision = decide_kind(doc, rules)  # stage "document kind"
+    kind = decision.judged_as
+    counts = extract_counts(doc, rules)
+    if kind == "rectification":  # stage "items" of a rectification report
+        items = _rectification_items(doc, rules, decision)
+        if items:
+            return Extraction(findings=items, counts=counts, rules_version=rules.version,
+                              kind=decision.kind, kind_cues=list(decision.cues))
+    zones = find_zones(doc, rules, kind)
+    findings: list[FindingDraft] = []
+    rejected: list[FindingDraft] = []
+    for cand in candidates(doc, zones, rules, kind):
+        judged = judge_candidate(doc, cand, rules, kind, decision, zones)
+        if judged is not None:
+            draft, vetoed = judged
+            (rejected if vetoed else findings).append(draft)
+    return Extraction(findings=findings, counts=counts, rules_version=rules.version, rejected=rejected,
+                      kind=decision.kind, kind_cues=list(decision.cues))

@@ -30,7 +30,23 @@ CATEGORIES = {"political", "selection", "duty", "conduct", "integrity", "persona
 COUNT_KEYS = {"problems_total", "problems_rectified", "problems_in_progress", "reminder_talk",
               "criticism_education", "admonishment", "organizational_handling", "disciplinary_sanction",
               "accountability", "clues_transferred", "team_adjustment", "rules_made"}
-KINDS = {"feedback", "rectification", "speech", "news", "other"}
+KINDS = {"feedback", "rectification", "speech", "news", "case_bulletin", "plan", "other"}
+# what a rule does; code looks rules up by role, never by id
+ROLES = Literal["veto", "problem", "category", "context", "serious", "actor_start", "personal_title",
+                "problem_title", "rect_item", "referral_column", "referral_body", "disposition_tail",
+                "earlier_finding", "evaluation", "subject_individual", "subject_team", "subject_team_org",
+                "subject_team_topic", "subject_unit_actor", "subject_unit_override"]
+# roles the code relies on holding exactly one rule (checked at load, so a missing or doubled
+# rule stops the program with its role instead of failing mid-extraction)
+SINGLE_ROLES = ("problem_title", "referral_column", "referral_body", "disposition_tail", "earlier_finding",
+                "evaluation")
+# kinds of veto the code treats differently (a typo would silently change what a veto does)
+VETO_CLASSES = Literal["requirement", "negation", "praise", "disposition", "measure", "cited", "generic",
+                       "speech", "coverage"]
+# modules whose code decides what is extracted: their source is part of the rule-set version,
+# so a release that extracts differently re-extracts stored documents
+EXTRACTION_CODE = ("findings.py", "clauses.py", "subjects.py", "rules.py", "counts.py", "doc_kind.py",
+                   "report_items.py", "text.py")
 _NUM = r"(?P<n>\d+|[零〇一二两三四五六七八九十百千]+)"
 # after a phrase-final keyword only these may follow (besides punctuation or the end)
 _PHRASE_FOLLOW = ("问题", "现象", "情况", "等", "的", "行为", "倾向", "和", "及", "或", "之风")
@@ -53,7 +69,7 @@ class RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+)+$")
     kind: Literal["keyword", "pattern", "context", "veto"]
-    role: str = "veto"
+    role: ROLES = "veto"
     weight: float = 1.0
     words: list[str] = Field(default_factory=list)
     pattern: str | None = None
@@ -63,7 +79,7 @@ class RuleSpec(BaseModel):
     only_kinds: list[str] = Field(default_factory=list)  # apply only to these document kinds
     not_after: list[str] = Field(default_factory=list)  # a keyword right after these does not fire
     not_before: list[str] = Field(default_factory=list)  # a keyword right before these does not fire
-    class_: str | None = Field(default=None, alias="class")
+    class_: VETO_CLASSES | None = Field(default=None, alias="class")
     examples: Examples
 
     @field_validator("category")
@@ -269,7 +285,17 @@ class RuleSet:
         return [r for r in self.rules if r.role == role]
 
     def get(self, rule_id: str) -> Rule:
-        return next(r for r in self.rules if r.id == rule_id)
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"no rule {rule_id!r}")
+
+    def one(self, role: str) -> Rule:
+        """The rule that holds a role the code relies on (validated at load)."""
+        found = self.by_role(role)
+        if len(found) != 1:
+            raise RuleError(f"role {role}: {len(found)} rules, the code needs exactly one")
+        return found[0]
 
     def keyword_candidates(self, text: str) -> dict[str, list[tuple[int, int, str]]]:
         """rule id -> keyword spans in `text`, found in one automaton pass (not yet boundary-checked)."""
@@ -305,6 +331,7 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     digest = hashlib.sha256()
     for f in files + ([userdict] if userdict.exists() else []):
         digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    digest.update(code_version().encode())
     rs = RuleSet(version=digest.hexdigest()[:12], userdict=userdict if userdict.exists() else None)
     seen: set[str] = set()
     for f in files:
@@ -342,7 +369,7 @@ def load_rules(directory: Path | None = None) -> RuleSet:
             if spec.kind not in KINDS:
                 raise RuleError(f"{f.name}: unknown kind {spec.kind}")
             rs.kinds.append((spec.kind, _compile(spec.pattern, vocab, f"{f.name}:{spec.kind}"), spec.examples))
-    rs.token_words = tuple(sorted({w for r in rs.rules if r.kind in ("keyword", "veto") and r.role != "category"
+    rs.token_words = tuple(sorted({w for r in rs.rules if r.kind in ("keyword", "veto") and r.role not in ("category", "evaluation")
                                    and r.scope in ("clause", "head", "sentence") for w in r.words if len(w) > 1}))
     auto = ahocorasick.Automaton()
     for r in rs.rules:
@@ -353,4 +380,19 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     if len(auto):
         auto.make_automaton()
         rs.automaton = auto
+    for role in SINGLE_ROLES:
+        held = [r.id for r in rs.by_role(role)]
+        if len(held) != 1:
+            raise RuleError(f"role {role}: the code needs exactly one rule with it, found {held or 'none'}")
     return rs
+
+
+def code_version(directory: Path | None = None) -> str:
+    """Hash of the extraction code's source (EXTRACTION_CODE in `directory`, default this package)."""
+    directory = Path(directory or Path(__file__).parent)
+    digest = hashlib.sha256()
+    for name in EXTRACTION_CODE:
+        f = directory / name
+        if f.exists():
+            digest.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]

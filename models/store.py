@@ -62,6 +62,8 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     today = today or date.today()
     record.counts = dict(extraction.counts)
     record.rules_version = extraction.rules_version
+    if extraction.kind:  # the kind extraction decided (each finding's explanation says why)
+        record.kind = extraction.kind
     record.updated_at = utcnow()
     session.add(record)
     session.flush()

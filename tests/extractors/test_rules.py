@@ -141,3 +141,66 @@ def test_automaton_finds_candidates_in_one_pass():
     cands = RULES.keyword_candidates("超职数配备干部，公车私用")
     found = {w for spans in cands.values() for _, _, w in spans}
     assert {"超职数配备", "公车私用"} <= found
+
+
+def test_version_includes_the_extraction_code(tmp_path, monkeypatch):
+    """A release whose extraction code changed gets another version, so stored documents
+    are extracted again even when no rule file changed."""
+    import extractors.rules as rules_module
+
+    code = tmp_path / "code"
+    code.mkdir()
+    for name in rules_module.EXTRACTION_CODE:
+        src = Path(rules_module.__file__).parent / name
+        if src.exists():
+            shutil.copy(src, code / name)
+    assert rules_module.code_version(code) == rules_module.code_version()
+    (code / "findings.py").write_text((code / "findings.py").read_text(encoding="utf-8") + "\n# changed\n",
+                                      encoding="utf-8")
+    assert rules_module.code_version(code) != rules_module.code_version()
+    monkeypatch.setattr(rules_module, "code_version", lambda directory=None: "another-release")
+    assert load_rules().version != RULES.version
+
+
+def test_a_mistyped_role_fails_at_load_with_the_rule_id(tmp_path):
+    d = _one_rule_dir(tmp_path, """rules:
+  - id: problem.x.typo
+    kind: pattern
+    role: problme
+    pattern: 'a'
+    examples: {positive: [a], negative: [b]}
+""")
+    with pytest.raises(RuleError, match="problem.x.typo"):
+        load_rules(d)
+
+
+def test_a_mistyped_veto_class_fails_at_load(tmp_path):
+    d = _one_rule_dir(tmp_path, """rules:
+  - id: veto.x.typo
+    kind: veto
+    class: requirment
+    pattern: 'a'
+    examples: {positive: [a], negative: [b]}
+""")
+    with pytest.raises(RuleError, match="veto.x.typo"):
+        load_rules(d)
+
+
+@pytest.mark.parametrize("role", ["problem_title", "disposition_tail", "earlier_finding", "referral_body"])
+def test_a_rule_the_code_relies_on_is_checked_at_load(tmp_path, role):
+    """Removing (or doubling) the rule of a role the code needs stops loading with the role,
+    not with a StopIteration in the middle of an extraction."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, copy)
+    held = RULES.one(role)
+    for f in copy.glob("*.yaml"):
+        text = f.read_text(encoding="utf-8")
+        if f"id: {held.id}\n" in text:
+            f.write_text(text.replace(f"role: {role}", "role: context", 1), encoding="utf-8")
+    with pytest.raises(RuleError, match=role):
+        load_rules(copy)
+
+
+def test_unknown_rule_id_raises_a_clear_error():
+    with pytest.raises(KeyError, match="veto.no_such_rule"):
+        RULES.get("veto.no_such_rule")

@@ -1,0 +1,84 @@
+"""Extraction stages: the document-kind decision with its cues, findings made by position
+that say so, and the items of a rectification report (shared with the ledger)."""
+from __future__ import annotations
+
+from extractors.doc_kind import decide_kind
+from extractors.document import Block, BlockKind, Document, DocumentMeta
+from extractors.findings import extract
+from extractors.report_items import items_in_text, report_items
+from extractors.rules import load_rules
+
+RULES = load_rules()
+
+
+def _doc(*paras, kind="other", title="") -> Document:
+    blocks = []
+    for p in paras:
+        if isinstance(p, tuple):
+            text, bk, section = p
+            blocks.append(Block(text=text, kind=bk, section=section))
+        else:
+            blocks.append(Block(text=p))
+    doc = Document(name="t.docx", blocks=blocks, meta=DocumentMeta(kind=kind, title=title))
+    doc.renumber()
+    return doc
+
+
+def test_kind_is_decided_with_its_cues_and_shown_with_each_finding():
+    doc = _doc("市委第四巡察组关于对某镇党委的巡察反馈意见", "一、存在的主要问题",
+               ("1.村级财务票据审核把关松散，白条入账三笔。", BlockKind.PARAGRAPH, ("一、存在的主要问题",)),
+               kind="feedback", title="市委第四巡察组关于对某镇党委的巡察反馈意见")
+    ex = extract(doc, RULES)
+    assert ex.kind == "feedback" and ex.kind_cues
+    assert ex.findings and all(f.explanation.startswith("文件类型：反馈意见（") for f in ex.findings)
+
+
+def test_a_case_bulletin_and_a_plan_are_named_by_their_title():
+    bulletin = decide_kind(_doc("关于四起虚报冒领惠农补贴典型问题的通报", "一、某村会计虚报冒领补贴。"), RULES)
+    assert bulletin.kind == "case_bulletin" and bulletin.judged_as == "news"
+    assert "典型问题的通报" in bulletin.note()
+    plan = decide_kind(_doc("2027年度县委巡察工作计划", "全年安排三轮常规巡察。"), RULES)
+    assert plan.kind == "plan" and plan.judged_as == "speech"
+    plan_of_rectification = decide_kind(_doc("某局关于巡察反馈问题的整改工作方案"), RULES)
+    assert plan_of_rectification.kind != "plan"
+
+
+def test_a_press_item_is_news_by_its_dateline():
+    d = decide_kind(_doc("某县扎实推进巡察整改", "本报讯（通讯员 某某）近日，县委巡察办督促各单位完善整改台账。"), RULES)
+    assert d.kind == "news" and any("报道格式" in c for c in d.cues)
+
+
+def test_a_finding_made_by_position_explains_its_place():
+    """An item of a list under a problem title whose words alone hit no rule says where it is,
+    not "命中规则 0 条"."""
+    title = "二、发现的问题"
+    doc = _doc(("某县农机站巡察情况", BlockKind.HEADING, ()), (title, BlockKind.HEADING, (title,)),
+               ("（1）仓库钥匙由驾驶员一人保管。", BlockKind.PARAGRAPH, (title,)),
+               ("（2）农机补贴公示栏两年没有更换内容。", BlockKind.PARAGRAPH, (title,)))
+    ex = extract(doc, RULES)
+    first = next(f for f in ex.findings if "钥匙" in f.quote)
+    assert "列表项，位于问题段落“二、发现的问题”" in first.explanation
+    assert "命中规则 0 条" not in first.explanation
+
+
+def test_prose_rectification_items_give_the_embedded_problem_and_status():
+    text = ("针对巡察指出的食堂采购台账登记不全的问题，后勤科已建立出入库双人登记制度，整改已完成。"
+            "就下属站所备用金长期不清理的问题，财务科正在逐笔核对。")
+    items = items_in_text(text, RULES)
+    assert [i.problem for i in items] == ["食堂采购台账登记不全", "下属站所备用金长期不清理"]
+    assert [i.status for i in items] == ["done", "in_progress"]
+    assert items_in_text("针对巡察指出的问题，逐项建立整改台账。", RULES) == []
+
+
+def test_a_rectification_report_yields_its_items_not_its_measures():
+    doc = _doc("某区水务局党组关于区委巡察反馈意见整改情况的报告",
+               ("一、关于工程管理方面问题的整改", BlockKind.HEADING, ("一、关于工程管理方面问题的整改",)),
+               ("针对巡察指出的小型水利工程验收走过场的问题，局党组修订了验收办法，已完成整改。", BlockKind.PARAGRAPH,
+                ("一、关于工程管理方面问题的整改",)),
+               ("就河道保洁合同未经集体研究的问题，已重新履行决策程序。", BlockKind.PARAGRAPH,
+                ("一、关于工程管理方面问题的整改",)),
+               kind="rectification", title="某区水务局党组关于区委巡察反馈意见整改情况的报告")
+    ex = extract(doc, RULES)
+    assert [f.quote for f in ex.findings] == ["小型水利工程验收走过场", "河道保洁合同未经集体研究"]
+    assert all("整改报告所列问题" in f.explanation for f in ex.findings)
+    assert [i.status for i in report_items(doc, RULES)] == ["done", "unclear"]  # 已重新履行… states no status word
