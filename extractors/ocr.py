@@ -285,3 +285,87 @@ def _line(ws: list[tuple], page_no: int, scale: float) -> Line:
     bots = sorted(w[1] + w[3] for w in ws)
     y0, y1 = tops[len(tops) // 2], bots[len(bots) // 2]
     return Line(text, page_no, x0 * scale, x1 * scale, y0 * scale, y1 * scale)
+
+
+# ---------------------------------------------------------------- images (photos, scans as PNG/JPEG/TIFF/BMP)
+MAX_SKEW = 5.0  # degrees: a page photographed or fed crooked; beyond this Tesseract's OSD decides
+SKEW_STEP = 0.25
+
+
+def skew_angle(img, max_angle: float = MAX_SKEW, step: float = SKEW_STEP) -> float:
+    """Degrees to rotate `img` counter-clockwise so its text lines run level (0.0 when level).
+
+    Cheap projection-profile search on a small copy: text rows rotated level give the
+    sharpest row-sum profile (largest variance of the differences between rows).
+    """
+    import numpy as np
+    from PIL import Image
+
+    small = img.convert("L")
+    w, h = small.size  # the middle of the page: a photo's desk or a scanner's dark edge is left out
+    small = small.crop((int(w * 0.15), int(h * 0.12), int(w * 0.85), int(h * 0.88)))
+    factor = max(small.width, small.height) / 1000
+    if factor > 1:
+        small = small.resize((max(1, int(small.width / factor)), max(1, int(small.height / factor))),
+                             Image.Resampling.BILINEAR)
+    grey = np.asarray(small)
+    ink = Image.fromarray(((grey < min(160, 0.5 * float(np.median(grey)))) * 255).astype("uint8"))
+    best, best_score = 0.0, -1.0
+    n = int(round(max_angle / step))
+    for k in range(-n, n + 1):
+        angle = k * step
+        a = np.asarray(ink.rotate(angle, resample=Image.Resampling.NEAREST, expand=False, fillcolor=0),
+                       dtype=np.float32)
+        profile = a.sum(axis=1)
+        score = float(np.square(np.diff(profile)).sum())
+        if score > best_score + 1e-6 or (abs(score - best_score) <= 1e-6 and abs(angle) < abs(best)):
+            best, best_score = angle, score
+    return best
+
+
+def prepare_image(img, dpi: float | None) -> tuple["object", float, float]:
+    """A page image made ready for Tesseract: upright per EXIF, grey, contrast stretched,
+    deskewed, at about DPI. Returns (image, pixels per point, skew corrected in degrees)."""
+    from PIL import Image, ImageOps
+
+    img = ImageOps.exif_transpose(img)
+    img = ImageOps.autocontrast(img.convert("L"), cutoff=1)
+    if dpi and 72 <= dpi <= 2400:
+        scale = dpi / 72
+    else:  # no resolution recorded (photos): assume the page is A4 wide
+        scale = img.width / (595.0 if img.width <= img.height else 842.0)
+    if scale > 1.5 * DPI / 72:  # a large photo: Tesseract reads best near DPI (see above)
+        f = (DPI / 72) / scale
+        img = img.resize((max(1, int(img.width * f)), max(1, int(img.height * f))), Image.Resampling.LANCZOS)
+        scale = DPI / 72
+    angle = skew_angle(img)
+    if abs(angle) >= 0.3:
+        img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    return img, scale, angle
+
+
+def ocr_images(frames, dpi: float | None = None) -> dict[int, tuple[list[Line] | None, float, float]]:
+    """OCR page images (an iterable of PIL images, 0-based page order); returns per page
+    (lines or None when Tesseract failed, page height in points, skew corrected)."""
+    result: dict[int, tuple[list[Line] | None, float, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="zg-ocr-") as tmp, ThreadPoolExecutor(workers()) as pool:
+        futures, meta = {}, {}
+        for i, frame in enumerate(frames):
+            img, scale, angle = prepare_image(frame, dpi)
+            img_path = Path(tmp) / f"i{i:05d}.png"
+            img.save(img_path)
+            rules = image_rules(img, 1 / scale)
+            meta[i] = (img.height / scale, angle)
+            futures[i] = pool.submit(_tesseract, img_path, i + 1, scale, rules)
+            futures[i].add_done_callback(_progress)
+            pending = [f for f in futures.values() if not f.done()]
+            if len(pending) > 2 * workers():
+                wait(pending, return_when=FIRST_COMPLETED)
+        for i, fut in futures.items():
+            try:
+                lines = fut.result()
+            except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+                log.warning("OCR failed on image page %d: %r", i + 1, exc)
+                lines = None
+            result[i] = (lines, *meta[i])
+    return result

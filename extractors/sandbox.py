@@ -75,7 +75,7 @@ def read_isolated(path: str | Path, name: str | None = None, *, timeout_s: float
             except (OSError, ValueError) as exc:
                 raise ReadError(Reason.INTERNAL_ERROR, f"unreadable result: {exc!r}") from exc
             if "error" in payload:
-                raise ReadError(Reason(payload["error"]), payload.get("detail", ""))
+                raise ReadError(Reason(payload["error"]), payload.get("detail", ""), int(payload.get("pages") or 0))
             return document_from_dict(payload["document"])
         if rc < 0:
             sig = -rc
@@ -205,7 +205,7 @@ def _child(path: str, name: str, result: str, memory_mb: str, cpu_s: str, beat: 
         doc = read(path, name)
         payload = {"document": document_to_dict(doc)}
     except ReadError as exc:
-        payload = {"error": exc.reason.value, "detail": exc.detail[:1000]}
+        payload = {"error": exc.reason.value, "detail": exc.detail[:1000], "pages": exc.pages}
     except MemoryError:
         payload = {"error": Reason.RESOURCE_LIMIT.value, "detail": "MemoryError"}
     except OSError as exc:

@@ -399,3 +399,42 @@ def pair_quotes(text: str) -> str:
             open_ = False
         out.append(ch)
     return "".join(out)
+
+
+Char = tuple[str, float, float, float, float]  # text, x0, x1, top, bottom (points, y down)
+
+
+def lines_from_chars(chars: list[Char], page_no: int) -> list[Line]:
+    """Loose characters (OFD text objects, pdfminer's chars) → visual lines: characters whose
+    vertical middles lie within a third of a character's height are on one line; a line is cut
+    where a gap wider than a character separates table cells or columns."""
+    chars = [c for c in chars if c[0].strip()]
+    if not chars:
+        return []
+    chars.sort(key=lambda c: ((c[3] + c[4]) / 2, c[1]))
+    rows: list[list[Char]] = []
+    for c in chars:
+        mid, size = (c[3] + c[4]) / 2, max(c[4] - c[3], 1.0)
+        if rows:
+            last = rows[-1][0]
+            if abs(mid - (last[3] + last[4]) / 2) <= max(size, last[4] - last[3]) / 3:
+                rows[-1].append(c)
+                continue
+        rows.append([c])
+    out: list[Line] = []
+    for row in rows:
+        row.sort(key=lambda c: c[1])
+        groups: list[list[Char]] = [[row[0]]]
+        for c in row[1:]:
+            prev = groups[-1][-1]
+            size = max(c[4] - c[3], prev[4] - prev[3], 1.0)
+            gap = c[1] - prev[2]
+            if gap > size:
+                groups.append([])
+            elif gap > 0.25 * size and prev[0].isascii() and c[0].isascii():
+                groups[-1].append((" ", prev[2], prev[2], prev[3], prev[4]))
+            groups[-1].append(c)
+        for g in groups:
+            out.append(Line("".join(c[0] for c in g), page_no, g[0][1], max(c[2] for c in g),
+                            min(c[3] for c in g), max(c[4] for c in g)))
+    return out

@@ -37,7 +37,7 @@ log = logging.getLogger("zhenggai.intake")
 # Reasons that keep the document as a `warning` (stored, shown to reviewers) rather than `rejected`.
 WARNING_REASONS = {Reason.NEEDS_OCR, Reason.NO_TEXT, Reason.CONVERTER_MISSING}
 # Reader warnings on a readable file that a reviewer must see: the file is stored as `warning`.
-REVIEW_WARNINGS = (Reason.NEEDS_OCR, Reason.TYPE_MISMATCH)
+REVIEW_WARNINGS = (Reason.NEEDS_OCR, Reason.TYPE_MISMATCH, Reason.PARTLY_READ, Reason.FALLBACK_READER)
 # Reasons worth retrying later (a tool installed, a limit raised).
 TRANSIENT_REASONS = {Reason.NEEDS_OCR, Reason.CONVERTER_MISSING, Reason.RESOURCE_LIMIT, Reason.INTERNAL_ERROR}
 MAX_NAME = 1024
@@ -69,11 +69,9 @@ def escape_name(name: str) -> str:
 
 
 def _sniffed_ext(path: Path) -> str:
-    from extractors.readers.sniff import sniff
+    from extractors.readers.sniff import stored_ext
 
-    kind = sniff(path)
-    return {"pdf": "pdf", "docx": "docx", "ole": "doc", "ole-encrypted": "doc", "rtf": "rtf",
-            "text": "txt"}.get(kind, "bin")
+    return stored_ext(path)
 
 
 def _copy_in(fd: int, dest: Path) -> tuple[str, int]:
@@ -169,6 +167,7 @@ def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Sett
     ext = _sniffed_ext(work_copy)
     reason: Reason | None = None
     detail = ""
+    pages = 0  # pages the reader counted before it gave up
     doc = extraction = None
     if size == 0:
         reason = Reason.EMPTY_FILE
@@ -176,7 +175,7 @@ def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Sett
         try:
             doc, extraction = analyse(work_copy, name)
         except ReadError as exc:
-            reason, detail = exc.reason, exc.detail
+            reason, detail, pages = exc.reason, exc.detail, exc.pages
         except Exception as exc:  # a bug must not stop the batch; the file is kept and reported
             log.exception("internal error on %s (sha %s)", name, sha[:12])
             reason, detail = Reason.INTERNAL_ERROR, repr(exc)
@@ -194,6 +193,8 @@ def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Sett
                               message=MESSAGES_ZH[reason] if reason else "")
             if doc is not None:
                 fill_document(record, doc)
+            else:
+                record.pages = pages
             s.add(record)
             s.flush()
             stats = {"new": 0}
@@ -232,8 +233,19 @@ def _after_conflict(url: str, name: str, sha: str, source: str) -> Outcome:
     raise AssertionError("unreachable")
 
 
+def duplicate_message(first: Document) -> str:
+    """What staff are told about a copy: a copy of a quarantined file says so, with the first one's reason."""
+    if first.status == "rejected":
+        why = MESSAGES_ZH[Reason(first.reason)] if first.reason in Reason.__members__ else first.message
+        return (f"该文件与此前已隔离的文件（{first.name}）内容完全相同，同样未处理。"
+                f"首次隔离原因：{why}")
+    if first.status == "warning":
+        return f"该文件与已处理（有提示）的文件（{first.name}）内容完全相同，未重复处理。提示：{first.message}"
+    return MESSAGES_ZH[Reason.DUPLICATE]
+
+
 def _record_duplicate(s, first: Document, name: str, sha: str, source: str) -> Outcome:
-    msg = MESSAGES_ZH[Reason.DUPLICATE]
+    msg = duplicate_message(first)
     s.add(Intake(sha256=sha, name=name, source=source, status="duplicate",
                  reason=Reason.DUPLICATE.value, message=msg, document_id=first.id))
     audit(s, "intake.duplicate", "document", first.id, sha256=sha)

@@ -29,6 +29,9 @@ READERS: dict[str, tuple[str, str]] = {
     "ole": ("extractors.readers.legacy", "read_legacy"),  # .doc, .wps
     "rtf": ("extractors.readers.legacy", "read_legacy"),
     "text": ("extractors.readers.plain", "read_text"),
+    "odt": ("extractors.readers.legacy", "read_legacy"),
+    "image": ("extractors.readers.image", "read_image"),
+    "ofd": ("extractors.readers.ofd", "read_ofd"),
 }
 REFUSED: dict[str, tuple[Reason, str]] = {
     "ole-encrypted": (Reason.PASSWORD_PROTECTED, "encrypted OOXML package"),
@@ -66,12 +69,15 @@ def read(path: str | Path, name: str | None = None) -> Document:
     if note:
         doc.warnings.insert(0, note)
         doc.warning_codes.append(Reason.TYPE_MISMATCH.value)
-    if doc.reader.startswith("pdf:") and "ocr" in doc.reader:
+    if "ocr" in doc.reader and Reason.OCR_USED.value not in doc.warning_codes:
         doc.warning_codes.append(Reason.OCR_USED.value)
     from extractors.meta import describe
     from extractors.sections import assign_sections
 
     assign_sections(doc)
     doc.renumber()
+    given = doc.meta  # what the file's own metadata said (OFD's DocInfo), used where the text is silent
     doc.meta = describe(doc)
+    if not doc.meta.date and given.date:
+        doc.meta.date = given.date
     return doc

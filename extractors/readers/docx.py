@@ -7,6 +7,7 @@ and its XML are checked before parsing (bombs, entity declarations).
 """
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 import zlib
@@ -23,6 +24,7 @@ MAX_TOTAL_BYTES = 500 << 20  # all parts unpacked
 MAX_RATIO = 200  # unpacked / packed, for parts over 1 MiB
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 CELL_SEP = "｜"
+log = logging.getLogger(__name__)
 
 
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, ValueError,
@@ -81,7 +83,9 @@ def read_docx(path: Path) -> Document:
     doc = Document(name=path.name, reader="docx", pages=1)
     state = {"table": 0}
     _walk(d.element.body, d, numbering, doc, state)
-    doc.headers = _headers_footers(d)
+    doc.headers = _headers_footers(d, doc)
+    for note in numbering.problems:
+        partly_read(doc, note)
     if not doc.blocks:
         raise ReadError(Reason.NO_TEXT)
     return doc
@@ -174,8 +178,12 @@ def _table(table, d, numbering: "Numbering", doc: Document, state: dict) -> None
         cells, seen = [], set()
         try:
             row_cells = row.cells
-        except Exception:  # malformed spans: fall back to the raw cells
-            row_cells = []
+        except Exception as exc:  # malformed spans (python-docx raises several types): the raw cells
+            from docx.table import _Cell
+
+            row_cells = [_Cell(tc, table) for tc in row._tr.tc_lst]
+            partly_read(doc, f"表格{t + 1}第{r + 1}行的合并单元格结构异常，已按原始单元格读取，请对照原件核对。",
+                        exc)
         for cell in row_cells:
             if id(cell._tc) in seen:
                 continue
@@ -183,14 +191,29 @@ def _table(table, d, numbering: "Numbering", doc: Document, state: dict) -> None
             parts = [_para_text(p, numbering) for p in cell.paragraphs]
             for inner in cell.tables:  # nested tables: flattened into the cell
                 for irow in inner.rows:
-                    parts.append(CELL_SEP.join(c.text.strip() for c in irow.cells))
+                    try:
+                        inner_cells = [c.text.strip() for c in irow.cells]
+                    except Exception as exc:  # malformed spans, as above
+                        inner_cells = [paragraph_text(tc) for tc in irow._tr.tc_lst]
+                        partly_read(doc, f"表格{t + 1}第{r + 1}行内嵌表格结构异常，已按原始单元格读取。", exc)
+                    parts.append(CELL_SEP.join(inner_cells))
             cells.append("".join(x for x in parts if x))
         if any(cells):
             doc.blocks.append(Block(text=CELL_SEP.join(cells), kind=BlockKind.TABLE_ROW, table=t, row=r,
                                     page=state.get("page", 1)))
 
 
-def _headers_footers(d) -> list[str]:
+def partly_read(doc: Document, note: str, exc: BaseException | None = None) -> None:
+    """Record on the document that some content was read by a fallback (or not at all), never silently."""
+    if exc is not None:
+        log.warning("%s: %s (%r)", doc.name, note, exc)
+    if note not in doc.warnings:
+        doc.warnings.append(note)
+    if Reason.PARTLY_READ.value not in doc.warning_codes:
+        doc.warning_codes.append(Reason.PARTLY_READ.value)
+
+
+def _headers_footers(d, doc: Document) -> list[str]:
     out: list[str] = []
     for section in d.sections:
         for part in (section.header, section.first_page_header, section.even_page_header,
@@ -199,7 +222,8 @@ def _headers_footers(d) -> list[str]:
                 if part.is_linked_to_previous:
                     continue
                 texts = [p.text.strip() for p in part.paragraphs]
-            except Exception:
+            except Exception as exc:  # a broken header part: the body is still read
+                partly_read(doc, "页眉或页脚无法读取，已跳过（正文不受影响），请对照原件核对。", exc)
                 continue
             for t in texts:
                 if t and t not in out:
@@ -274,10 +298,14 @@ class Numbering:
         self.levels: dict[str, dict[int, dict]] = {}  # numId -> ilvl -> {fmt, text, start}
         self.counters: dict[str, dict[int, int]] = {}
         self.styles: dict[str, tuple[str | None, int | None, str | None]] = {}  # styleId -> numId, ilvl, basedOn
+        self.problems: list[str] = []  # staff notes: numbering that could not be rebuilt
         try:
             root = d.part.numbering_part.element
-        except Exception:  # no numbering part
+        except NotImplementedError:  # python-docx's way of saying there is no numbering part
             root = None
+        except Exception:  # a numbering part that cannot be loaded
+            root = None
+            self.problems.append("自动编号定义无法读取，段落编号（如“一、”“（一）”）未还原，请对照原件核对。")
         if root is not None:
             abstract = {a.get(W + "abstractNumId"): self._levels(a) for a in root.findall(W + "abstractNum")}
             for num in root.findall(W + "num"):
@@ -305,8 +333,8 @@ class Numbering:
                     int(il.get(W + "val")) if il is not None else None,
                     based.get(W + "val") if based is not None else None,
                 )
-        except Exception:
-            pass
+        except Exception:  # a malformed styles part: list numbers set by styles are not rebuilt
+            self.problems.append("样式中的自动编号定义异常，部分段落编号（如“一、”“（一）”）可能未还原，请对照原件核对。")
 
     @staticmethod
     def _levels(abstract) -> dict[int, dict]:

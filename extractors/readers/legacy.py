@@ -1,4 +1,4 @@
-"""Old Word .doc, WPS and RTF files: converted to .docx by LibreOffice headless, then read.
+"""Old Word .doc, WPS, RTF and OpenDocument .odt files: converted to .docx by LibreOffice headless, then read.
 
 The conversion runs as its own process group with a time limit and a private
 LibreOffice profile (parallel conversions would otherwise fight over one), and
@@ -23,12 +23,27 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def _suffix(path: Path) -> str:
+    """A suffix LibreOffice recognises, from the content (stored copies have internal names)."""
+    from extractors.readers.sniff import sniff
+
+    kind = sniff(path)
+    if kind in ("odt", "rtf"):
+        return "." + kind
+    ext = path.suffix.lower()
+    return ext if ext in (".doc", ".wps", ".wpt", ".dot") else ".doc"
+
+
 def read_legacy(path: Path, timeout_s: float = CONVERT_TIMEOUT_S) -> Document:
     exe = soffice()
     if not exe:
         raise ReadError(Reason.CONVERTER_MISSING, "soffice not found")
+    if _suffix(path) == ".odt":  # a zip of XML like .docx: the same bomb and entity guards first
+        from extractors.readers.docx import check_package
+
+        check_package(path)
     with tempfile.TemporaryDirectory(prefix="zg-soffice-") as tmp:
-        src = Path(tmp) / ("input" + (path.suffix.lower() if path.suffix.lower() in (".doc", ".wps", ".rtf", ".wpt", ".dot") else ".doc"))
+        src = Path(tmp) / ("input" + _suffix(path))
         shutil.copyfile(path, src)  # a plain name: the original may hold odd characters
         out_dir = Path(tmp) / "out"
         profile = Path(tmp) / "profile"

@@ -101,11 +101,37 @@ def read_pdf(path: Path) -> Document:
         msg = str(exc).lower()
         if "password" in msg or "security" in msg:
             raise ReadError(Reason.PASSWORD_PROTECTED, str(exc)) from exc
-        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, str(exc)) from exc
+        return second_reader(path, str(exc))
     try:
         return _read(pdf, path)
+    except ReadError as exc:
+        if exc.reason != Reason.CORRUPT_OR_TRUNCATED:
+            raise
+        refused = exc.detail
     finally:
         pdf.close()
+    return second_reader(path, refused)
+
+
+FALLBACK_NOTE = ("PDF文件结构损坏（{why}），常规读取方式无法打开，已改用备用读取方式（pdfplumber）读取，"
+                 "版面可能略有差异，请对照原件核对。")
+
+
+def second_reader(path: Path, refused: str) -> Document:
+    """pypdfium2 refused the file as corrupt: give pdfplumber its chance, saying so on the document."""
+    from extractors.readers.pdf_plumber import read_pdf_plumber
+
+    try:
+        doc = read_pdf_plumber(path)
+    except ReadError as exc:
+        if exc.reason in (Reason.CORRUPT_OR_TRUNCATED, Reason.NO_TEXT):
+            raise ReadError(Reason.CORRUPT_OR_TRUNCATED, f"pypdfium2: {refused}; {exc.detail}",
+                            pages=exc.pages) from exc
+        raise
+    why = "交叉引用表或页面目录异常" if "page" not in refused.lower() else "部分页面对象异常"
+    doc.warnings.insert(0, FALLBACK_NOTE.format(why=why))
+    doc.warning_codes.append(Reason.FALLBACK_READER.value)
+    return doc
 
 
 def _read(pdf, path: Path) -> Document:
@@ -157,7 +183,7 @@ def _read(pdf, path: Path) -> Document:
         missing = ocr.missing()
         if missing:
             if not any(lines.values()):
-                raise ReadError(Reason.NEEDS_OCR, missing)
+                raise ReadError(Reason.NEEDS_OCR, missing, pages=n)
             doc.warnings.append(
                 f"第{_page_list(to_ocr)}页无可用文字（{why_ocr[to_ocr[0]]}），需要文字识别（OCR），"
                 "但本机未安装识别组件，这些页未读取。")
@@ -178,6 +204,20 @@ def _read(pdf, path: Path) -> Document:
             if failed:
                 doc.warnings.append(f"第{_page_list(failed)}页文字识别失败，这些页未读取，请对照原件。")
 
+    add_blocks(doc, lines, heights, ocr_pages)
+    empty = [p for p in range(1, n + 1) if p not in lines or not lines[p]]
+    empty = [p for p in empty if p - 1 not in to_ocr]
+    if empty and doc.blocks:
+        doc.warnings.append(f"第{_page_list([p - 1 for p in empty])}页没有文字。")
+    if not doc.blocks:
+        raise ReadError(Reason.NO_TEXT, pages=n)
+    return doc
+
+
+def add_blocks(doc: Document, lines: dict[int, list[Line]], heights: dict[int, float],
+               ocr_pages: set[int]) -> None:
+    """Page lines (text layer or OCR) → paragraphs and table rows on `doc`, running
+    headers and page numbers set apart. Shared by every reader of page-based files."""
     all_lines = [ln for p in sorted(lines) for ln in lines[p]]
     kept, removed = remove_running(all_lines, heights)
     doc.headers = removed
@@ -198,13 +238,6 @@ def _read(pdf, path: Path) -> Document:
             doc.blocks.append(Block(text="｜".join(cells), page=para.page, kind=BlockKind.TABLE_ROW,
                                     table=table, row=row))
             row += 1
-    empty = [p for p in range(1, n + 1) if p not in lines or not lines[p]]
-    empty = [p for p in empty if p - 1 not in to_ocr]
-    if empty and doc.blocks:
-        doc.warnings.append(f"第{_page_list([p - 1 for p in empty])}页没有文字。")
-    if not doc.blocks:
-        raise ReadError(Reason.NO_TEXT)
-    return doc
 
 
 def _page_list(zero_based: list[int]) -> str:

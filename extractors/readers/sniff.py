@@ -11,13 +11,18 @@ _OLE_OTHER = tuple(s.encode("utf-16-le") for s in ("Workbook", "PowerPoint Docum
 _OLE_WORD = tuple(s.encode("utf-16-le") for s in ("WordDocument",))
 
 LABELS_ZH = {"pdf": "PDF", "docx": "Word文档（.docx）", "ole": "旧版Word/WPS文档", "text": "纯文本",
-             "rtf": "RTF文档", "zip": "压缩包", "unknown": "未知格式"}
+             "rtf": "RTF文档", "zip": "压缩包", "unknown": "未知格式", "image": "图片", "odt": "ODT文档",
+             "ofd": "OFD版式文档"}
+_IMAGES = {".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".bmp"}
 EXPECTED = {".pdf": {"pdf"}, ".docx": {"docx"}, ".doc": {"ole", "rtf", "docx"}, ".wps": {"ole", "docx"},
-            ".txt": {"text"}, ".rtf": {"rtf"}, ".wpt": {"ole"}, ".dot": {"ole"}, ".docm": {"docx"}}
+            ".txt": {"text"}, ".rtf": {"rtf"}, ".wpt": {"ole"}, ".dot": {"ole"}, ".docm": {"docx"},
+            ".odt": {"odt"}, ".ofd": {"ofd"}, **{ext: {"image"} for ext in _IMAGES}}
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
 
 def sniff(path: Path) -> str:
-    """One of: pdf, docx, ole, ole-encrypted, ole-other, rtf, text, zip, zip-broken, empty, unknown."""
+    """One of: pdf, docx, odt, ofd, ole, ole-encrypted, ole-other, rtf, image, text, zip, zip-broken,
+    empty, unknown."""
     with open(path, "rb") as fh:
         head = fh.read(8192)
     if not head:
@@ -30,14 +35,46 @@ def sniff(path: Path) -> str:
         try:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
+                mimetype = zf.read("mimetype")[:100].strip() if "mimetype" in names else b""
         except Exception:  # BadZipFile, NotImplementedError (odd zip versions), OSError…
             return "zip-broken"
-        return "docx" if "word/document.xml" in names else "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if "OFD.xml" in names:  # GB/T 33190: the package's entry file at its root
+            return "ofd"
+        if mimetype in (ODT_MIMETYPE, ODT_MIMETYPE + b"-template") and "content.xml" in names:
+            return "odt"
+        return "zip"
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
+    if image_type(head):
+        return "image"
     if _is_text(head):
         return "text"
     return "unknown"
+
+
+def image_type(head: bytes) -> str | None:
+    """png, jpg, tif or bmp from an image's first bytes (None: not one of the page images we read)."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tif"
+    if head.startswith(b"BM") and len(head) > 14 and head[6:10] == b"\x00\x00\x00\x00":
+        return "bmp"
+    return None
+
+
+def stored_ext(path: Path) -> str:
+    """The extension a stored copy gets: from the content, never from the name."""
+    kind = sniff(path)
+    if kind == "image":
+        with open(path, "rb") as fh:
+            return image_type(fh.read(64)) or "img"
+    return {"pdf": "pdf", "docx": "docx", "ole": "doc", "ole-encrypted": "doc", "rtf": "rtf",
+            "text": "txt", "odt": "odt", "ofd": "ofd"}.get(kind, "bin")
 
 
 def _ole_kind(path: Path) -> str:

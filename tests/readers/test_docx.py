@@ -135,3 +135,50 @@ def test_pages_from_breaks(tmp_path):
     doc = read(tmp_path / "pb.docx")
     assert [(b.text, b.page) for b in doc.blocks] == [("第一页内容。", 1), ("第二页内容。", 2), ("第三页内容。", 3)]
     assert doc.pages == 3
+
+
+def _table_with_bad_merge(path):
+    """A table whose first row claims to continue a vertical merge from a row above it
+    (python-docx raises on such a row): the kind of file other editors sometimes write."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    d.add_paragraph("关于对某区某中心开展巡察的反馈意见")
+    t = d.add_table(rows=2, cols=2)
+    for r, row in enumerate([["序号", "问题描述"], ["1", "公务接待台账记录不全，接待清单与发票不符"]]):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    tc_pr = t.rows[0]._tr.tc_lst[0].get_or_add_tcPr()
+    merge = OxmlElement("w:vMerge")
+    merge.set(qn("w:val"), "continue")
+    tc_pr.append(merge)
+    d.save(str(path))
+    return path
+
+
+def test_malformed_table_row_is_kept_with_a_warning(tmp_path):
+    doc = read(_table_with_bad_merge(tmp_path / "merge.docx"))
+    rows = [b.text for b in doc.blocks if b.kind == BlockKind.TABLE_ROW]
+    assert rows == ["序号｜问题描述", "1｜公务接待台账记录不全，接待清单与发票不符"]
+    assert Reason.PARTLY_READ.value in doc.warning_codes
+    assert any("表格1第1行" in w for w in doc.warnings)
+
+
+def test_broken_header_part_is_reported_not_skipped_silently(tmp_path, monkeypatch):
+    from docx.section import _Header
+
+    d = docx.Document()
+    d.add_paragraph("正文第一段，说明巡察的基本情况。")
+    d.sections[0].header.paragraphs[0].text = "某县某局文件"
+    path = tmp_path / "header.docx"
+    d.save(str(path))
+
+    def broken(self):
+        raise ValueError("header part unreadable")
+
+    monkeypatch.setattr(_Header, "paragraphs", property(broken))
+    doc = read(path)
+    assert doc.blocks[0].text.startswith("正文第一段")
+    assert Reason.PARTLY_READ.value in doc.warning_codes
+    assert any("页眉或页脚" in w for w in doc.warnings)
