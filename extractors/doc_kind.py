@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from extractors.clauses import normalise
 from extractors.document import BlockKind, Document
 from extractors.rules import RuleSet, iter_matches
+from models.vocabulary import KINDS as KIND_LABEL  # one vocabulary of labels shown to people
 
-KIND_LABEL = {"feedback": "反馈意见", "rectification": "整改报告", "news": "新闻报道或工作简报",
-              "speech": "讲话", "case_bulletin": "典型案例通报", "plan": "工作方案或计划", "other": "其他"}
 # how each kind is read by the later stages (a case bulletin is coverage, a plan speaks in
 # general like a speech)
 JUDGED_AS = {"case_bulletin": "news", "plan": "speech"}

@@ -19,8 +19,8 @@ from extractors.clauses import Clause, head_end, normalise, numbered, split_bloc
 from extractors.counts import extract_counts
 from extractors.doc_kind import KindDecision, decide_kind
 from extractors.document import BlockKind, Document, Extraction, FindingDraft, RuleHit
-from extractors.report_items import report_items
-from extractors.rules import RuleSet, Tokens, match_at
+from extractors.report_items import ReportItem, report_items
+from extractors.rules import RuleSet, Tokens, iter_matches, match_at
 from extractors.subjects import Subject, detect_severity, detect_subject
 
 THRESHOLD = 1.0  # problem weight a clause needs to be a finding
@@ -70,28 +70,37 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     cat_score: dict[str, float] = {}
     cat_words: dict[str, list[str]] = {}
     score = 0.0
+    matched = []
     for r in rules.rules:
         if r.role not in ("problem", "category") or (r.regex is None and r.id not in cands):
             continue
         found = r.matches(text, tokens)
-        if not found:
-            continue
+        if found:
+            matched.append((r, found))
+    # a topic word inside a longer topic word of another category (查处 in 查处偏软) does not vote
+    spans = [(s0, e0, r.category) for r, found in matched if r.category for s0, e0, _ in found]
+    for r, found in matched:
         words = list(dict.fromkeys(w for _, _, w in found))
         if r.role == "problem":
             score += r.weight
         hits.append(RuleHit(r.id, r.kind, "、".join(words), r.weight))
         if r.category:  # words in the head clause say what the problem is; later ones add detail
             first = {}
-            for s0, _, w in found:
+            for s0, e0, w in found:
+                if any(c != r.category and s1 <= s0 and e0 <= e1 and e1 - s1 > e0 - s0 for s1, e1, c in spans):
+                    continue
                 first[w] = min(first.get(w, s0), s0)
+            if not first:
+                continue
             heavy = sum(2.0 if s0 < head else 1.0 for s0 in first.values())
             cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight * heavy
-            cat_words.setdefault(r.category, []).extend(w for w in words if w not in cat_words[r.category])
+            cat_words.setdefault(r.category, []).extend(w for w in first if w not in cat_words[r.category])
+    own_words = bool(cat_score)  # the problem's own words decide its category before the heading does
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
         for r in rules.rules:
             if r.kind == "context" and r.scope == "section" and r.matches(section):
                 hits.append(RuleHit(r.id, r.kind, section, r.weight))
-                if r.category:
+                if r.category and not own_words:
                     cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight
                     cat_words.setdefault(r.category, []).append(f"标题“{section[-20:]}”")
     # no topic word at all: a work shortfall (推进缓慢, 跟进不够) is a matter of 担当作为
@@ -461,7 +470,7 @@ def _split_actors(c: Clause, section: str, kind: str, rules: RuleSet) -> list[tu
 
 
 def _split_list(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
-                rules: RuleSet) -> list[tuple[int, int]]:
+                rules: RuleSet, min_item: int = 8) -> list[tuple[int, int]]:
     """A 、-list of complete problem statements (财经纪律执行不严格、工程资料管理不规范) gives one
     finding per item; a list that only names instances of one problem stays whole."""
     text = norm[start:end]
@@ -471,11 +480,68 @@ def _split_list(norm: str, start: int, end: int, sentence: str, section: str, ki
     for part in text.split("、"):
         items.append((pos, pos + len(part)))
         pos += len(part) + 1
-    if len(items) < 2 or any(b - a < 8 for a, b in items):
+    if len(items) < 2 or any(b - a < min_item for a, b in items):
         return [(start, end)]
     if all(judge(text[a:b], sentence, section, kind, rules).score >= THRESHOLD for a, b in items):
         return [(start + a, start + b) for a, b in items]
     return [(start, end)]
+
+
+_EVAL_PART_MAX = 20  # a short evaluation, not a sentence with its own detail
+_STATEMENT_PART_MAX = 30  # a chained statement of its own (…，部分专项资金滞留在下属单位账户长达一年，…)
+_EVAL_CHAIN_MIN = 3  # a summary sentence listing problems, not a problem and its detail
+
+
+def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
+                       rules: RuleSet) -> list[tuple[int, int]]:
+    """A comma chain of short evaluations of a body's work (理论学习浮于表面，意识形态工作责任制
+    落实不力，…) gives one finding per phrase; each phrase must close with a negative evaluation
+    after its own topic and be a problem on its own, so detail after a comma keeps the clause whole.
+    A pair (…落实有差距，对村级组织监督不力) is usually one problem and its detail: it needs
+    _EVAL_CHAIN_MIN phrases, and a phrase that continues the first one's actor (对…, 在…) keeps it whole."""
+    text = norm[start:end]
+    if "，" not in text:
+        return [(start, end)]
+    rule = rules.one("evaluation")
+    parts, pos = [], 0
+    for part in text.split("，"):
+        parts.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    if len(parts) < _EVAL_CHAIN_MIN:
+        return [(start, end)]
+    for a, b in parts:
+        p = text[a:b]
+        if p.startswith(("对", "在", "从", "并", "且", "还", "也")):
+            return [(start, end)]
+        if not 5 <= len(p) <= _STATEMENT_PART_MAX or any(ch.isdigit() for ch in p):
+            return [(start, end)]
+        if len(p) > _EVAL_PART_MAX and len(p) <= _STATEMENT_PART_MAX:
+            pass  # a full statement (…未经公开招标直接确定施工单位): judged as a problem below
+        elif not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
+            return [(start, end)]
+        j = judge(p, sentence, section, kind, rules)
+        if j.score < THRESHOLD or j.vetoes:
+            return [(start, end)]
+    return [(start + a, start + b) for a, b in parts]
+
+
+def _childless_problem_heading(doc: Document, bi: int, zones: Zones, kind: str, rules: RuleSet) -> bool:
+    """A title heading with nothing under it that itself states a problem (（一）项目管理粗放
+    followed by the next item): a list of problems set as headings. With paragraphs under it,
+    it stays a title (its paragraphs state the problems)."""
+    block = doc.blocks[bi]
+    if kind in ("speech", "news", "rectification") or not (kind == "feedback" or bi in zones.problem):
+        return False
+    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
+    own = tuple(block.section)
+    if nxt is not None and own and tuple(nxt.section[:len(own)]) == own:
+        return False  # a paragraph or sub-heading sits under it
+    m = _ENUM_TITLE.match(normalise(block.text).strip())
+    phrase = normalise(block.text).strip()[m.end() if m else 0:].rstrip("。；")
+    if not 5 <= len(phrase) <= 30 or any(ch in phrase for ch in "。；："):
+        return False
+    j = judge(phrase, phrase, "", "feedback", rules)
+    return j.score >= THRESHOLD and not j.vetoes
 
 
 @dataclass
@@ -488,6 +554,8 @@ class Zones:
     problem: set[int]  # blocks under a title announcing the problems found
     lines: set[int]  # one-sentence lines listed right under such a title
     author: Subject | None  # the official whose own self-check the document is
+    items: dict[int, list[ReportItem]] = field(default_factory=dict)  # block -> rectification items it names
+    quoted: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # block -> interviewees' quotes
 
 
 @dataclass
@@ -509,8 +577,41 @@ class Candidate:
 def find_zones(doc: Document, rules: RuleSet, kind: str) -> Zones:
     """Stage "zones" (after the document kind): problem parts, problem tables, list lines."""
     problem = _problem_zone(doc, rules) if kind != "speech" else set()
-    return Zones(titles=_unmarked_titles(doc), columns=_problem_columns(doc), referred=_referral_rows(doc, rules),
-                 problem=problem, lines=_list_lines(doc, problem, rules), author=_author(doc, rules))
+    items: dict[int, list[ReportItem]] = {}
+    if kind in _ITEM_KINDS:  # coverage of rectification names problems the way the report does
+        for item in report_items(doc, rules):
+            items.setdefault(item.block_index, []).append(item)
+    return Zones(titles=_unmarked_titles(doc) | _document_title(doc), columns=_problem_columns(doc), referred=_referral_rows(doc, rules),
+                 problem=problem, lines=_list_lines(doc, problem, rules), author=_author(doc, rules), items=items,
+                 quoted=_interviewee_quotes(doc, rules, kind))
+
+
+def _document_title(doc: Document) -> set[int]:
+    """The document's own title line (a headline names the story, a title the document): never a
+    finding, however many problem words it has (聚焦…不规范问题 …)."""
+    title = normalise(doc.meta.title).strip()
+    for i, b in enumerate(doc.blocks[:4]):
+        t = normalise(b.text).strip()
+        if not t or numbered(b.text):  # a numbered line is an item of a list, not the title
+            continue
+        if (title and t == title) or (i == next(k for k, x in enumerate(doc.blocks) if x.text.strip()) and _bare(b)):
+            return {i}
+    return set()
+
+
+def _interviewee_quotes(doc: Document, rules: RuleSet, kind: str) -> dict[int, list[tuple[int, int]]]:
+    """Spans of what interviewees said in quotation marks (press coverage only): not findings."""
+    rule = rules.one("quote_attribution")
+    if rule.only_kinds and kind not in rule.only_kinds:
+        return {}
+    out: dict[int, list[tuple[int, int]]] = {}
+    for bi, block in enumerate(doc.blocks):
+        for m in iter_matches(rule.regex, normalise(block.text)):
+            out.setdefault(bi, []).append((m.start(), m.end("q") + 1))
+    return out
+
+
+_ITEM_KINDS = ("news", "other")  # kinds whose paragraphs may embed rectification items
 
 
 def _zone_title(doc: Document, bi: int) -> str:
@@ -542,6 +643,14 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
         if bi in zones.titles:
             continue
         section = _section_text(block)
+        if bi in zones.items:  # 针对巡察指出的“…”问题，…: the problem named, not the measure
+            bnorm = normalise(block.text)
+            for item in zones.items[bi]:
+                for s, e in _split_list(bnorm, item.start, item.end, bnorm[item.start:item.end], section, kind, rules,
+                                        min_item=5):
+                    yield Candidate(bi, s, e, bnorm[s:e], bnorm[s:e], section, 0.0, False, None,
+                                    "所述整改针对的问题")
+            continue
         if announced:  # the advice/overview heading above no longer applies
             section = "（问题）"
         elif _announces_problems(block.text, rules):
@@ -559,8 +668,8 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
         # spells that problem out: its clauses are findings, whatever their words
         under_problem = kind not in ("speech", "news") and _under_problem_title(doc, bi, rules)
         for c in clauses:
-            if c.headline:
-                continue
+            if c.headline or any(q0 <= c.start and c.end <= q1 for q0, q1 in zones.quoted.get(bi, ())):
+                continue  # a headline, or words of an interviewee
             in_problem_cell = column is not None and _column_of(bnorm, c.start) == column
             if column is not None and not in_problem_cell:
                 continue  # measures, owners, deadlines and labels of a problem table
@@ -616,60 +725,6 @@ def judge_candidate(doc: Document, cand: Candidate, rules: RuleSet, kind: str,
         draft.severity = "serious"
         draft.hits.append(RuleHit(body.id, body.kind, "移交纪检监察机关", body.weight))
     return draft, bool(j.vetoes)
-
-
-_EVAL_PART_MAX = 20  # a short evaluation, not a sentence with its own detail
-_EVAL_CHAIN_MIN = 3  # a summary sentence listing problems, not a problem and its detail
-
-
-def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: str, kind: str,
-                       rules: RuleSet) -> list[tuple[int, int]]:
-    """A comma chain of short evaluations of a body's work (理论学习浮于表面，意识形态工作责任制
-    落实不力，…) gives one finding per phrase; each phrase must close with a negative evaluation
-    after its own topic and be a problem on its own, so detail after a comma keeps the clause whole.
-    A pair (…落实有差距，对村级组织监督不力) is usually one problem and its detail: it needs
-    _EVAL_CHAIN_MIN phrases, and a phrase that continues the first one's actor (对…, 在…) keeps it whole."""
-    text = norm[start:end]
-    if "，" not in text:
-        return [(start, end)]
-    rule = rules.one("evaluation")
-    parts, pos = [], 0
-    for part in text.split("，"):
-        parts.append((pos, pos + len(part)))
-        pos += len(part) + 1
-    if len(parts) < _EVAL_CHAIN_MIN:
-        return [(start, end)]
-    for a, b in parts:
-        p = text[a:b]
-        if p.startswith(("对", "在", "从", "并", "且", "还", "也")):
-            return [(start, end)]
-        if not 5 <= len(p) <= _EVAL_PART_MAX or any(ch.isdigit() for ch in p):
-            return [(start, end)]
-        if not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
-            return [(start, end)]
-        j = judge(p, sentence, section, kind, rules)
-        if j.score < THRESHOLD or j.vetoes:
-            return [(start, end)]
-    return [(start + a, start + b) for a, b in parts]
-
-
-def _childless_problem_heading(doc: Document, bi: int, zones: Zones, kind: str, rules: RuleSet) -> bool:
-    """A title heading with nothing under it that itself states a problem (（一）项目管理粗放
-    followed by the next item): a list of problems set as headings. With paragraphs under it,
-    it stays a title (its paragraphs state the problems)."""
-    block = doc.blocks[bi]
-    if kind in ("speech", "news", "rectification") or not (kind == "feedback" or bi in zones.problem):
-        return False
-    nxt = doc.blocks[bi + 1] if bi + 1 < len(doc.blocks) else None
-    own = tuple(block.section)
-    if nxt is not None and own and tuple(nxt.section[:len(own)]) == own:
-        return False  # a paragraph or sub-heading sits under it
-    m = _ENUM_TITLE.match(normalise(block.text).strip())
-    phrase = normalise(block.text).strip()[m.end() if m else 0:].rstrip("。；")
-    if not 5 <= len(phrase) <= 30 or any(ch in phrase for ch in "。；："):
-        return False
-    j = judge(phrase, phrase, "", "feedback", rules)
-    return j.score >= THRESHOLD and not j.vetoes
 
 
 def extract(doc: Document, rules: RuleSet) -> Extraction:

@@ -62,8 +62,9 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     today = today or date.today()
     record.counts = dict(extraction.counts)
     record.rules_version = extraction.rules_version
-    if extraction.kind:  # the kind extraction decided (each finding's explanation says why)
+    if extraction.kind:  # the kind extraction decided, and why (each finding's explanation says it too)
         record.kind = extraction.kind
+        record.kind_reason = "；".join(extraction.kind_cues)
     record.updated_at = utcnow()
     session.add(record)
     session.flush()

@@ -26,6 +26,7 @@ class Document(SQLModel, table=True):
     message: str = Field(default="", sa_column=Column(Text))  # Chinese message for staff
     pages: int = 0
     kind: str = Field(default="other", max_length=16)
+    kind_reason: str = Field(default="", sa_column=Column(Text))  # cues that decided the kind (Chinese)
     title: str = Field(default="", sa_column=Column(Text))
     issuer: str = Field(default="", max_length=256)
     unit: str = Field(default="", max_length=256, index=True)

@@ -24,7 +24,7 @@ ROUTES = {
     "rectification": "整改任务",
 }
 KINDS = {"feedback": "反馈意见", "rectification": "整改通报", "speech": "讲话", "news": "新闻",
-         "other": "其他"}
+         "case_bulletin": "典型案例通报", "plan": "工作方案或计划", "other": "其他"}
 DOC_STATUS = {"ingested": "已处理", "warning": "已处理（有提示）", "rejected": "已隔离",
               "duplicate": "重复文件", "skipped": "未处理"}
 TASK_STATUSES = ("待办", "进行中", "待销号", "已销号", "延期", "撤销")

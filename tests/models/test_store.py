@@ -85,3 +85,19 @@ def test_explanation_and_vetoes_considered_are_stored(settings):
     assert f.hits[0]["rule_id"] == "finance.system" and f.hits[0]["matched"] == "财务制度"
     assert f.vetoes[0]["rule_id"] == "veto.requirement"
     assert f.explanation == "命中：财务制度"
+
+
+def test_the_kind_extraction_decided_is_stored_with_the_document(settings):
+    """Extraction decides the document kind (with cues in each explanation); the record keeps
+    it, and an extraction that decided nothing leaves the reader's kind alone."""
+    with session_scope(settings.database_url) as s:
+        doc = Document(sha256="b" * 64, name="news.docx", unit="某县某局", kind="rectification")
+        save_and_route(s, doc, Extraction([draft("食堂采购未经比价")], {}, "v1", kind="news",
+                                          kind_cues=["报道格式（“来源：某县融媒体中心”）"]))
+    with session_scope(settings.database_url) as s:
+        assert s.exec(select(Document).where(Document.sha256 == "b" * 64)).one().kind == "news"
+        assert "报道格式" in s.exec(select(Document).where(Document.sha256 == "b" * 64)).one().kind_reason
+        doc = s.exec(select(Document).where(Document.sha256 == "b" * 64)).one()
+        save_and_route(s, doc, Extraction([draft("食堂采购未经比价")], {}, "v1"))
+    with session_scope(settings.database_url) as s:
+        assert s.exec(select(Document).where(Document.sha256 == "b" * 64)).one().kind == "news"
