@@ -36,9 +36,20 @@ def _t2s() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _table() -> dict[int, str]:
+    """One translation table doing both steps: traditional -> simplified, then punctuation."""
+    table = {k: v.translate(_PUNCT_MAP) for k, v in _t2s().items()}
+    for k, v in _PUNCT_MAP.items():
+        table.setdefault(k, v)
+    return table
+
+
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
-    """Same-length copy for matching: simplified characters and full-width punctuation."""
-    return text.translate(_t2s()).translate(_PUNCT_MAP)
+    """Same-length copy for matching: simplified characters and full-width punctuation
+    (kept for recent texts: every stage normalises the same block text again)."""
+    return text.translate(_table())
 
 
 SENT_END = "。！？"

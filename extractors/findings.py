@@ -56,6 +56,18 @@ def _section_text(block) -> str:
     return normalise(" / ".join(block.section))
 
 
+def _problem_or_category(r) -> bool:
+    return r.role in ("problem", "category")
+
+
+def _section_context(r) -> bool:
+    return r.kind == "context" and r.scope == "section"
+
+
+def _veto_rule(r) -> bool:
+    return r.kind == "veto"
+
+
 def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
           tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
     """Weigh the problem rules and check every veto for one clause (all normalised text).
@@ -64,15 +76,16 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     There a modal word (要, 必须) that only turns up after the head clause belongs to the
     description (…不在岗，群众找人要打电话), not to a requirement; one in the head still vetoes."""
     tokens = tokens or Tokens(text, rules)
-    cands = rules.keyword_candidates(text)
+    scan = rules.scan(text)  # one automaton pass: only rules with a keyword or anchor here are run
+    cands = scan.keywords
     head = head_end(text)
     hits: list[RuleHit] = []
     cat_score: dict[str, float] = {}
     cat_words: dict[str, list[str]] = {}
     score = 0.0
     matched = []
-    for r in rules.rules:
-        if r.role not in ("problem", "category") or (r.regex is None and r.id not in cands):
+    for r in rules.candidates(rules.subset("problem_category", _problem_or_category), scan):
+        if r.regex is None and r.id not in cands:
             continue
         found = r.matches(text, tokens)
         if found:
@@ -97,8 +110,8 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
             cat_words.setdefault(r.category, []).extend(w for w in first if w not in cat_words[r.category])
     own_words = bool(cat_score)  # the problem's own words decide its category before the heading does
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
-        for r in rules.rules:
-            if r.kind == "context" and r.scope == "section" and r.matches(section):
+        for r in rules.candidates(rules.subset("section_context", _section_context), rules.scan(section)):
+            if r.matches(section):
                 hits.append(RuleHit(r.id, r.kind, section, r.weight))
                 if r.category and not own_words:
                     cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight
@@ -108,11 +121,14 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     vetoes, checked = [], []
     if score < threshold:  # not a candidate: no need to weigh the vetoes
         return Judgement(score, category, hits, vetoes, checked, cat_words)
-    for r in rules.rules:
-        if r.kind != "veto" or (r.only_kinds and kind not in r.only_kinds):
+    scans = {"clause": scan, "sentence": rules.scan(sentence), "section": rules.scan(section),
+             "kind": rules.scan(kind)}
+    for r in rules.subset("veto", _veto_rule):
+        if r.only_kinds and kind not in r.only_kinds:
             continue
         target = {"clause": text, "sentence": sentence, "section": section, "kind": kind}[r.scope]
-        found = r.matches(target, tokens if r.scope == "clause" else None)
+        found = (r.matches(target, tokens if r.scope == "clause" else None)
+                 if rules.may_fire(r, scans[r.scope]) else [])
         if found and listed and r.klass == "requirement" and r.scope == "clause" and head < len(text):
             if all(s0 > head for s0, _, _ in found):
                 found = []

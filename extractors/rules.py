@@ -20,7 +20,7 @@ import hashlib
 import logging
 import threading
 import warnings
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -254,8 +254,10 @@ except ImportError:  # Python < 3.11
     import sre_constants as _sre  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
+_UNICODE_PROPERTY = regex.compile(r"\\[pP]\{[^}]*\}")  # \p{Han}: regex-only, read as \w (some word character)
 _ANCHOR_CLASS_MAX = 8  # a character class of at most this many characters gives one anchor each
 _SHORT_REPEAT = 20  # a repeat up to this many characters counts as a constant, not as the text's length
+_GROUP_REPEAT = 4  # a repeated group may repeat at most this often to keep a bounded cost
 _CHAR_OPS = {_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN, _sre.ANY, _sre.CATEGORY}
 _REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT} | ({_sre.POSSESSIVE_REPEAT} if hasattr(_sre, "POSSESSIVE_REPEAT") else set())
 
@@ -265,7 +267,7 @@ def _parse(pattern: str):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = _sre_parse.parse(pattern)
+            tree = _sre_parse.parse(_UNICODE_PROPERTY.sub(r"\\w", pattern))
     except Exception:  # noqa: BLE001 - any syntax the standard parser refuses: no shortcut for it
         return None
     return None if tree.state.flags & _sre.SRE_FLAG_IGNORECASE else tree
@@ -344,8 +346,10 @@ def _cost_bounded(items, long_repeats: list[int]) -> bool:
             lo, hi, body = av
             body = list(body)
             if len(body) != 1 or body[0][0] not in _CHAR_OPS:
-                return False  # a repeated group: (a|aa)+ can take exponential time
-            if hi - lo > _SHORT_REPEAT:
+                # a repeated group: (a|aa)+ can take exponential time; (?:主要)? cannot
+                if hi > _GROUP_REPEAT or not _cost_bounded(body, long_repeats):
+                    return False
+            elif hi - lo > _SHORT_REPEAT:
                 long_repeats[0] += 1
                 if long_repeats[0] > 2:
                     return False
@@ -357,6 +361,9 @@ def _cost_bounded(items, long_repeats: list[int]) -> bool:
                 return False
         elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
             if not _cost_bounded(list(av[1]), long_repeats):
+                return False
+        elif hasattr(_sre, "ATOMIC_GROUP") and op is _sre.ATOMIC_GROUP:
+            if not _cost_bounded(list(av), long_repeats):
                 return False
         elif op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS) or op not in _CHAR_OPS | {_sre.AT}:
             return False  # back-references and anything not read here: keep the time limit
@@ -426,26 +433,24 @@ def segmenter(userdict: Path | None, extra_words: tuple[str, ...] = ()):
     return seg
 
 
-class LRU:
-    """A small bounded map of the most recently used texts (one per rule set, not shared)."""
+class TextCache:
+    """What was computed for recent texts, bounded: emptied when full (one per rule set; plain dict
+    operations, safe across threads). It only saves work, never changes a result."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._d: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._d: dict = {}
 
     def get(self, key):
-        with self._lock:
-            val = self._d.get(key)
-            if val is not None:
-                self._d.move_to_end(key)
-            return val
+        return self._d.get(key)
 
     def put(self, key, val) -> None:
-        with self._lock:
-            self._d[key] = val
-            if len(self._d) > self.size:
-                self._d.popitem(last=False)
+        if len(self._d) >= self.size:
+            self._d = {}
+        self._d[key] = val
+
+    def clear(self) -> None:
+        self._d = {}
 
 
 @dataclass
@@ -477,8 +482,9 @@ class RuleSet:
     automaton: object = None  # Aho-Corasick over every keyword word -> [(rule, word)] and pattern anchor -> [(rule, None)]
     token_words: tuple[str, ...] = ()  # problem and veto keywords, added to jieba as words
     anchored: set[str] = field(default_factory=set)  # pattern rules that need one of their anchors
-    scan_cache: LRU = field(default_factory=lambda: LRU(4096), repr=False)
-    seg_cache: LRU = field(default_factory=lambda: LRU(4096), repr=False)
+    unanchored: set[str] = field(default_factory=set)  # pattern rules that may match any text
+    scan_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
+    seg_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
     _roles: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
 
     def by_role(self, role: str) -> list[Rule]:
@@ -486,6 +492,32 @@ class RuleSet:
         if found is None:
             found = self._roles[role] = [r for r in self.rules if r.role == role]
         return list(found)
+
+    def clear_caches(self) -> None:
+        """Forget what was computed per text (benchmarks time a first pass with it)."""
+        self.scan_cache.clear()
+        self.seg_cache.clear()
+
+    def candidates(self, rules: list[Rule], scan: Scan) -> list[Rule]:
+        """Those of `rules` (in their order) that may fire on the scanned text: a keyword or an
+        anchor of theirs is in it, or they are patterns without anchors (`matches` still decides)."""
+        if self.automaton is None:
+            return list(rules)
+        kw, an, free = scan.keywords, scan.anchors, self.unanchored
+        return [r for r in rules if r.id in kw or r.id in an or r.id in free]
+
+    def may_fire(self, rule: Rule, scan: Scan) -> bool:
+        """Can `rule` fire on the scanned text at all (see `candidates`)?"""
+        return (self.automaton is None or rule.id in scan.keywords or rule.id in scan.anchors
+                or rule.id in self.unanchored)
+
+    def subset(self, name: str, keep) -> list[Rule]:
+        """The rules `keep` selects, in file order, selected once per rule set under `name`."""
+        key = "subset:" + name
+        found = self._roles.get(key)
+        if found is None:
+            found = self._roles[key] = [r for r in self.rules if keep(r)]
+        return found
 
     def scan(self, text: str) -> Scan:
         """Keyword spans and present anchors of `text` in one automaton pass (cached per text)."""
@@ -596,6 +628,8 @@ def load_rules(directory: Path | None = None) -> RuleSet:
                 entries = auto.get(a) if a in auto else []
                 auto.add_word(a, entries + [(r.id, None)])
                 rs.anchored.add(r.id)
+            if r.id not in rs.anchored:
+                rs.unanchored.add(r.id)
     if len(auto):
         auto.make_automaton()
         rs.automaton = auto
