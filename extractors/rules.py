@@ -395,8 +395,8 @@ class Tokens:
             seg = segmenter(self._rules.userdict if self._rules else None,
                             self._rules.token_words if self._rules else ())
             pos, bounds, own = 0, {0}, []
-            vocab = set(self._rules.token_words) if self._rules else set()
-            for tok in seg.cut(self.text, HMM=False):
+            vocab = self._rules.token_vocab if self._rules else set()
+            for tok in _cut(seg, self.text, self._rules.block_cache if self._rules else None):
                 if tok in vocab:
                     own.append((pos, pos + len(tok)))
                 pos += len(tok)
@@ -409,6 +409,26 @@ class Tokens:
         # a specific term (3+ characters) inside one of our own longer terms (职数配备不齐 holds
         # 配备不齐) is still a real hit; short words (要 in 跑官要官) are not
         return end - start >= 3 and any(s <= start and end <= e for s, e in self._own)
+
+
+def _cut(seg, text: str, cache: "TextCache | None") -> list[str]:
+    """seg.cut(text, HMM=False), block by block: jieba cuts each run of word characters on its own
+    (the runs between punctuation), so a run's tokens are kept and reused in every clause,
+    sentence and part that holds it. Same tokens as cutting the whole text at once."""
+    from jieba import re_han_default
+
+    if cache is None:
+        return list(seg.cut(text, HMM=False))
+    out: list[str] = []
+    for blk in re_han_default.split(text):
+        if not blk:
+            continue
+        got = cache.get(blk)
+        if got is None:
+            got = tuple(seg.cut(blk, HMM=False))
+            cache.put(blk, got)
+        out.extend(got)
+    return out
 
 
 _SEG_LOCK = threading.Lock()
@@ -485,6 +505,8 @@ class RuleSet:
     unanchored: set[str] = field(default_factory=set)  # pattern rules that may match any text
     scan_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
     seg_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
+    block_cache: TextCache = field(default_factory=lambda: TextCache(16384), repr=False)
+    token_vocab: frozenset[str] = frozenset()
     _roles: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
 
     def by_role(self, role: str) -> list[Rule]:
@@ -497,6 +519,7 @@ class RuleSet:
         """Forget what was computed per text (benchmarks time a first pass with it)."""
         self.scan_cache.clear()
         self.seg_cache.clear()
+        self.block_cache.clear()
 
     def candidates(self, rules: list[Rule], scan: Scan) -> list[Rule]:
         """Those of `rules` (in their order) that may fire on the scanned text: a keyword or an
@@ -617,6 +640,7 @@ def load_rules(directory: Path | None = None) -> RuleSet:
             rs.kinds.append((spec.kind, _compile(spec.pattern, vocab, f"{f.name}:{spec.kind}"), spec.examples))
     rs.token_words = tuple(sorted({w for r in rs.rules if r.kind in ("keyword", "veto") and r.role not in ("category", "evaluation")
                                    and r.scope in ("clause", "head", "sentence") for w in r.words if len(w) > 1}))
+    rs.token_vocab = frozenset(rs.token_words)
     auto = ahocorasick.Automaton()
     for r in rs.rules:
         if r.regex is None:
