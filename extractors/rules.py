@@ -291,9 +291,9 @@ def _required(items) -> frozenset[str] | None:
         if op is _sre.LITERAL:
             run += chr(av)
             continue
-        if run:
-            options.append(frozenset([run]))
-            run = ""
+        prev, run = run, ""
+        if prev:
+            options.append(frozenset([prev]))
         sub = None
         if op is _sre.SUBPATTERN:
             add_flags = av[1]
@@ -301,6 +301,9 @@ def _required(items) -> frozenset[str] | None:
         elif op is _sre.BRANCH:
             subs = [_required(list(b)) for b in av[1]]
             sub = None if any(x is None for x in subs) else frozenset().union(*subs)
+            leads = [_lead(list(b)) for b in av[1]]
+            if prev and all(leads):  # the parser cuts 公务车辆|公车 into 公(?:务车辆|车)
+                options.append(frozenset(prev + x for x in leads))
         elif op in _REPEATS:
             lo, _hi, body = av
             sub = _required(list(body)) if lo >= 1 else None
@@ -324,6 +327,16 @@ def _required(items) -> frozenset[str] | None:
     if not options:
         return None
     return max(options, key=lambda o: (min(len(x) for x in o), -len(o)))
+
+
+def _lead(items) -> str:
+    """The literal characters a sequence opens with."""
+    out = ""
+    for op, av in items:
+        if op is not _sre.LITERAL:
+            break
+        out += chr(av)
+    return out
 
 
 _BOUNDED: dict[str, bool] = {}
