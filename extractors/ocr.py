@@ -56,14 +56,10 @@ def workers() -> int:
 
 def ocr_pdf_pages(pdf, pages: list[int], dpi: int = DPI) -> dict[int, list[Line] | None]:
     """OCR the given 0-based pages of an open pypdfium2 document; returns lines per page
-    (None for a page Tesseract failed on).
+    (None for a page Tesseract failed on)."""
+    from PIL import Image
 
-    Pages are rendered one at a time (only a few images exist at once) while
-    Tesseract processes run in parallel, one thread each.
-    """
-    result: dict[int, list[Line] | None] = {}
-    with tempfile.TemporaryDirectory(prefix="zg-ocr-") as tmp, ThreadPoolExecutor(workers()) as pool:
-        futures = {}
+    def rendered():
         for i in pages:
             page = pdf[i]
             try:
@@ -71,15 +67,28 @@ def ocr_pdf_pages(pdf, pages: list[int], dpi: int = DPI) -> dict[int, list[Line]
                 scale = min(dpi / 72, (MAX_PIXELS / max(page.get_width() * page.get_height(), 1.0)) ** 0.5)
                 bitmap = page.render(scale=scale, grayscale=True)
                 img = bitmap.to_pil()
-                img_path = Path(tmp) / f"p{i:05d}.png"
-                img.save(img_path)
-                rules = image_rules(img, 1 / scale)
+                angle = skew_angle(img)
+                if abs(angle) >= 0.3:  # a page scanned crooked: level it (same size, so page geometry holds)
+                    img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+                yield i, img, scale
                 bitmap.close()
             finally:
                 page.close()
-            futures[i] = pool.submit(_tesseract, img_path, i + 1, scale, rules)
+
+    return ocr_page_images(rendered())
+
+
+def ocr_page_images(images) -> dict[int, list[Line] | None]:
+    """Tesseract on (0-based page, image, pixels per point) as they come, in parallel, one
+    thread each; only a few images wait on disk at once. None for a page Tesseract failed on."""
+    result: dict[int, list[Line] | None] = {}
+    with tempfile.TemporaryDirectory(prefix="zg-ocr-") as tmp, ThreadPoolExecutor(workers()) as pool:
+        futures = {}
+        for i, img, scale in images:
+            img_path = Path(tmp) / f"p{i:05d}.png"
+            img.save(img_path)
+            futures[i] = pool.submit(_tesseract, img_path, i + 1, scale, image_rules(img, 1 / scale))
             futures[i].add_done_callback(_progress)
-            # keep at most a few rendered pages waiting on disk
             pending = [f for f in futures.values() if not f.done()]
             if len(pending) > 2 * workers():
                 wait(pending, return_when=FIRST_COMPLETED)
@@ -304,23 +313,25 @@ def skew_angle(img, max_angle: float = MAX_SKEW, step: float = SKEW_STEP) -> flo
     small = img.convert("L")
     w, h = small.size  # the middle of the page: a photo's desk or a scanner's dark edge is left out
     small = small.crop((int(w * 0.15), int(h * 0.12), int(w * 0.85), int(h * 0.88)))
-    factor = max(small.width, small.height) / 1000
+    factor = max(small.width, small.height) / 800
     if factor > 1:
         small = small.resize((max(1, int(small.width / factor)), max(1, int(small.height / factor))),
                              Image.Resampling.BILINEAR)
     grey = np.asarray(small)
     ink = Image.fromarray(((grey < min(160, 0.5 * float(np.median(grey)))) * 255).astype("uint8"))
-    best, best_score = 0.0, -1.0
-    n = int(round(max_angle / step))
-    for k in range(-n, n + 1):
-        angle = k * step
+    def sharpness(angle: float) -> float:
         a = np.asarray(ink.rotate(angle, resample=Image.Resampling.NEAREST, expand=False, fillcolor=0),
                        dtype=np.float32)
-        profile = a.sum(axis=1)
-        score = float(np.square(np.diff(profile)).sum())
-        if score > best_score + 1e-6 or (abs(score - best_score) <= 1e-6 and abs(angle) < abs(best)):
-            best, best_score = angle, score
-    return best
+        return float(np.square(np.diff(a.sum(axis=1))).sum())
+
+    def best_of(angles: list[float]) -> float:
+        scored = [(sharpness(a), -abs(a), a) for a in angles]  # ties: the smaller turn
+        return max(scored)[2]
+
+    coarse = best_of([float(k) for k in range(-int(max_angle), int(max_angle) + 1)])  # whole degrees first
+    n = int(round(1.0 / step))
+    fine = [coarse + k * step for k in range(-n + 1, n) if abs(coarse + k * step) <= max_angle]
+    return best_of(fine)
 
 
 def prepare_image(img, dpi: float | None) -> tuple["object", float, float]:
@@ -347,25 +358,12 @@ def prepare_image(img, dpi: float | None) -> tuple["object", float, float]:
 def ocr_images(frames, dpi: float | None = None) -> dict[int, tuple[list[Line] | None, float, float]]:
     """OCR page images (an iterable of PIL images, 0-based page order); returns per page
     (lines or None when Tesseract failed, page height in points, skew corrected)."""
-    result: dict[int, tuple[list[Line] | None, float, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="zg-ocr-") as tmp, ThreadPoolExecutor(workers()) as pool:
-        futures, meta = {}, {}
+    meta: dict[int, tuple[float, float]] = {}
+
+    def prepared():
         for i, frame in enumerate(frames):
             img, scale, angle = prepare_image(frame, dpi)
-            img_path = Path(tmp) / f"i{i:05d}.png"
-            img.save(img_path)
-            rules = image_rules(img, 1 / scale)
             meta[i] = (img.height / scale, angle)
-            futures[i] = pool.submit(_tesseract, img_path, i + 1, scale, rules)
-            futures[i].add_done_callback(_progress)
-            pending = [f for f in futures.values() if not f.done()]
-            if len(pending) > 2 * workers():
-                wait(pending, return_when=FIRST_COMPLETED)
-        for i, fut in futures.items():
-            try:
-                lines = fut.result()
-            except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
-                log.warning("OCR failed on image page %d: %r", i + 1, exc)
-                lines = None
-            result[i] = (lines, *meta[i])
-    return result
+            yield i, img, scale
+
+    return {i: (lines, *meta[i]) for i, lines in ocr_page_images(prepared()).items()}

@@ -438,3 +438,12 @@ def lines_from_chars(chars: list[Char], page_no: int) -> list[Line]:
             out.append(Line("".join(c[0] for c in g), page_no, g[0][1], max(c[2] for c in g),
                             min(c[3] for c in g), max(c[4] for c in g)))
     return out
+
+
+def join_surrogates(text: str) -> str:
+    """UTF-16 halves read one code unit at a time (pdfium does so for 𝐻 and other characters
+    beyond the BMP) joined into their character; a half without its partner becomes U+FFFD.
+    Text with lone halves cannot be stored or sent as UTF-8."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

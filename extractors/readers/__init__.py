@@ -12,6 +12,7 @@ from typing import Protocol
 from extractors.document import Document
 from extractors.errors import Reason, ReadError
 from extractors.readers.sniff import mismatch, sniff
+from extractors.text import join_surrogates
 
 MAX_BYTES = 200 << 20  # larger files are refused before parsing
 
@@ -65,6 +66,9 @@ def read(path: str | Path, name: str | None = None) -> Document:
         raise ReadError(Reason.UNSUPPORTED_TYPE, kind)
     doc = reader_for(kind)(path)
     doc.name = name
+    for b in doc.blocks:  # whatever a reader let through, the text must be valid Unicode to be stored
+        b.text = join_surrogates(b.text)
+    doc.headers = [join_surrogates(h) for h in doc.headers]
     note = mismatch(name, kind)
     if note:
         doc.warnings.insert(0, note)

@@ -87,7 +87,7 @@ def read_docx(path: Path) -> Document:
     for note in numbering.problems:
         partly_read(doc, note)
     if not doc.blocks:
-        raise ReadError(Reason.NO_TEXT)
+        raise ReadError(Reason.NO_TEXT, pages=doc.pages)
     return doc
 
 

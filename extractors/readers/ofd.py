@@ -25,7 +25,7 @@ from pathlib import Path
 from extractors.document import BlockKind, Document
 from extractors.errors import Reason, ReadError
 from extractors.readers.docx import check_package
-from extractors.readers.pdf import MAX_PAGES, _page_list, add_blocks
+from extractors.readers.pdf import _page_list, add_blocks, check_page_count
 from extractors.text import Line, Rule, fold_tables, garbled, lines_from_chars
 
 PT_PER_MM = 72 / 25.4
@@ -108,10 +108,7 @@ def _read(zf: zipfile.ZipFile, path: Path) -> Document:
     default_box = _floats(getattr(_first(document, "CommonData", "PageArea", "PhysicalBox"), "text", ""))
     page_refs = _children(_first(document, "Pages") if _first(document, "Pages") is not None else document, "Page")
     n = len(page_refs)
-    if n == 0:
-        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, "no pages")
-    if n > MAX_PAGES:
-        raise ReadError(Reason.TOO_LARGE, f"{n} pages", pages=n)
+    check_page_count(n)
 
     out = Document(name=path.name, reader="ofd", pages=n)
     info = _first(body, "DocInfo")

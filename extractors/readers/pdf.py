@@ -25,7 +25,7 @@ from pathlib import Path
 from extractors import ocr
 from extractors.document import Block, BlockKind, Document
 from extractors.errors import Reason, ReadError
-from extractors.text import Line, garbled, fold_tables, join_lines, pair_quotes, remove_running
+from extractors.text import Line, garbled, fold_tables, join_lines, join_surrogates, pair_quotes, remove_running
 
 MAX_PAGES = 5000
 QUOTES = set("“”‘’\"'「」『』《》〈〉")
@@ -138,10 +138,7 @@ def _read(pdf, path: Path) -> Document:
     import pypdfium2 as pdfium
 
     n = len(pdf)
-    if n == 0:
-        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, "no pages")
-    if n > MAX_PAGES:
-        raise ReadError(Reason.TOO_LARGE, f"{n} pages")
+    check_page_count(n)
     doc = Document(name=path.name, reader="pdf:pypdfium2", pages=n)
     lines: dict[int, list[Line]] = {}
     heights: dict[int, float] = {}
@@ -212,6 +209,14 @@ def _read(pdf, path: Path) -> Document:
     if not doc.blocks:
         raise ReadError(Reason.NO_TEXT, pages=n)
     return doc
+
+
+def check_page_count(n: int) -> None:
+    """A paged document with no pages is broken; one with absurdly many is refused."""
+    if n == 0:
+        raise ReadError(Reason.CORRUPT_OR_TRUNCATED, "no pages")
+    if n > MAX_PAGES:
+        raise ReadError(Reason.TOO_LARGE, f"{n} pages", pages=n)
 
 
 def add_blocks(doc: Document, lines: dict[int, list[Line]], heights: dict[int, float],
@@ -321,7 +326,7 @@ def page_text_lines(tp, page_no: int, height: float) -> list[Line]:
         if gapped or any(_char(codes[j]) in QUOTES for j in idx):
             out.extend(_segments(idx, codes, box, page_no))
         else:
-            text = "".join(_char(codes[j]) for j in idx)
+            text = join_surrogates("".join(_char(codes[j]) for j in idx))
             fx0, _, fy0, fy1 = box(idx[0])
             _, lx1, ly0, ly1 = box(idx[-1])
             if text.strip():
@@ -356,7 +361,7 @@ def _segments(idx: list[int], codes: list[int], box, page_no: int) -> list[Line]
         groups[-1].append(it)
     out = []
     for g in groups:
-        text = "".join(it[4] for it in g)
+        text = join_surrogates("".join(it[4] for it in g))
         if not text.strip():
             continue
         body = [it for it in g if it[4] not in QUOTES and it[4] != " "] or g

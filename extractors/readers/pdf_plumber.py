@@ -16,7 +16,7 @@ from pathlib import Path
 
 from extractors.document import Document
 from extractors.errors import Reason, ReadError
-from extractors.readers.pdf import MAX_PAGES, MIN_PAGE_CHARS, _page_list, add_blocks
+from extractors.readers.pdf import MIN_PAGE_CHARS, _page_list, add_blocks, check_page_count
 from extractors.text import Line, _glue, garbled, lines_from_chars, tidy
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,7 @@ def read_pdf_plumber(path: Path) -> Document:
         except Exception as exc:  # the page tree itself is unreadable
             raise ReadError(Reason.CORRUPT_OR_TRUNCATED, f"pdfplumber pages: {exc!r}"[:500]) from exc
         n = len(pages)
-        if n == 0:
-            raise ReadError(Reason.CORRUPT_OR_TRUNCATED, "no pages")
-        if n > MAX_PAGES:
-            raise ReadError(Reason.TOO_LARGE, f"{n} pages", pages=n)
+        check_page_count(n)
         doc = Document(name=path.name, reader="pdf:pdfplumber", pages=n)
         lines: dict[int, list[Line]] = {}
         heights: dict[int, float] = {}

@@ -64,3 +64,20 @@ def test_fallback_reader_is_shown_in_the_list(settings, tmp_path):
     row = _rows(settings)["问题清单.pdf"]
     assert (row["reader"], row["pages"]) == ("pdf:pdfplumber", 1)
     assert "备用读取方式（pdfplumber）" in notes_text(row)
+
+
+def test_documents_list_command_shows_the_notes(settings, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    broken = tmp_path / "损坏的反馈意见.pdf"
+    broken.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\n")
+    ingest_file(broken, settings, analyse)
+    copy = tmp_path / "再次发送.pdf"
+    copy.write_bytes(broken.read_bytes())
+    ingest_file(copy, settings, analyse)
+    monkeypatch.setenv("COLUMNS", "400")
+    out = CliRunner().invoke(app, ["documents", "list"])
+    assert out.exit_code == 0, out.output
+    assert "提示" in out.output and "首次隔离原因" in out.output

@@ -182,3 +182,14 @@ def test_broken_header_part_is_reported_not_skipped_silently(tmp_path, monkeypat
     assert doc.blocks[0].text.startswith("正文第一段")
     assert Reason.PARTLY_READ.value in doc.warning_codes
     assert any("页眉或页脚" in w for w in doc.warnings)
+
+
+def test_docx_without_text_still_reports_its_pages(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("")
+    d.add_page_break()
+    path = tmp_path / "空白.docx"
+    d.save(str(path))
+    with pytest.raises(ReadError) as err:
+        read(path)
+    assert (err.value.reason, err.value.pages) == (Reason.NO_TEXT, 2)

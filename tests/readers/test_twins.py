@@ -274,3 +274,30 @@ def test_ofd_unmapped_font_page_is_reported_and_filled_areas_are_no_table(tmp_pa
     assert "2.意识形态工作责任制落实不到位，局属公众号发布信息审核把关不严。" in [b.text for b in doc.blocks]
     assert Reason.PARTLY_READ.value in doc.warning_codes and "第2页文字的字体编码无法识别" in doc.warnings[0]
     assert "\ue100" not in doc.text
+
+
+@needs_tesseract
+@pytest.mark.slow
+def test_crooked_scanned_pdf_is_levelled_before_ocr(twins, twin_pdfs, tmp_path):
+    page = render_pages(twin_pdfs["one"], 150)[0].rotate(-2.5, expand=False, fillcolor=(255, 255, 255))
+    scan = tmp_path / "歪斜扫描件.pdf"
+    page.save(scan, "PDF", resolution=150)
+    doc = read(scan)
+    assert doc.reader == "pdf:ocr"
+    assert "一、巡察发现的主要问题" in [b.text for b in doc.blocks]  # lines kept apart, not run together
+    _assert_twin(twins["one"], scan)
+
+
+@needs_soffice
+def test_pdf_characters_beyond_the_bmp_survive_the_sandbox(tmp_path):
+    """pdfium hands 𝐻 (U+1D43B) over as two UTF-16 halves; unjoined they broke the sandbox's
+    UTF-8 result and the file was quarantined as an internal error (found in the public corpus run)."""
+    from extractors.sandbox import read_isolated
+    from extractors.text import join_surrogates
+    from tests.fixtures.docs import soffice_convert
+
+    assert join_surrogates("△\ud835\udc3b=\ud835\udc44") == "△𝐻=𝑄"
+    assert join_surrogates("孤\ud835立") == "孤\ufffd立"
+    src = make_twin_docx(tmp_path / "formula.docx", [["关于热量的说明", "公式写作△𝐻=𝑄，其中𝐻表示热量变化。"]])
+    doc = read_isolated(soffice_convert(src, "pdf", tmp_path))
+    assert "△𝐻=𝑄" in doc.text and "其中𝐻表示" in doc.text
