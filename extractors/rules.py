@@ -384,64 +384,78 @@ def _cost_bounded(items, long_repeats: list[int]) -> bool:
 
 
 class Tokens:
-    """jieba token boundaries of one text, computed once and only when a keyword needs them
-    (and kept by the rule set for the next judgement of the same text)."""
+    """jieba token boundaries of one text, only where a keyword candidate needs them.
+
+    jieba cuts each run of word characters (the runs between punctuation) on its own, so the
+    boundaries near a candidate depend only on the runs it touches: those are cut (once per
+    rule set and run, kept in its block cache) and nothing else. Same boundaries as cutting
+    the whole text at once."""
 
     def __init__(self, text: str, rules: "RuleSet | None") -> None:
         self.text = text
         self._rules = rules
-        self._bounds: set[int] | None = None
-        if rules is not None:
-            cached = rules.seg_cache.get(text)
-            if cached is not None:
-                self._bounds, self._own = cached
+        self._runs: list[tuple[int, int, str]] | None = None  # (start, end, run) covering the text
+        self._near: dict[tuple[int, int], tuple[set[int], list[tuple[int, int]]]] = {}
 
     def inside_token(self, start: int, end: int) -> bool:
         """On boundaries, or the head or tail of a single token."""
         if self.on_boundaries(start, end):
             return True
-        inner = any(start < b < end for b in self._bounds)
-        return not inner and (start in self._bounds or end in self._bounds)
+        bounds, _ = self._around(start, end)
+        inner = any(start < b < end for b in bounds)
+        return not inner and (start in bounds or end in bounds)
 
     def on_boundaries(self, start: int, end: int) -> bool:
-        if self._bounds is None:
-            seg = segmenter(self._rules.userdict if self._rules else None,
-                            self._rules.token_words if self._rules else ())
-            pos, bounds, own = 0, {0}, []
-            vocab = self._rules.token_vocab if self._rules else set()
-            for tok in _cut(seg, self.text, self._rules.block_cache if self._rules else None):
-                if tok in vocab:
-                    own.append((pos, pos + len(tok)))
-                pos += len(tok)
-                bounds.add(pos)
-            self._bounds, self._own = bounds, own
-            if self._rules is not None:
-                self._rules.seg_cache.put(self.text, (bounds, own))
-        if start in self._bounds and end in self._bounds:
+        bounds, own = self._around(start, end)
+        if start in bounds and end in bounds:
             return True
         # a specific term (3+ characters) inside one of our own longer terms (职数配备不齐 holds
         # 配备不齐) is still a real hit; short words (要 in 跑官要官) are not
-        return end - start >= 3 and any(s <= start and end <= e for s, e in self._own)
+        return end - start >= 3 and any(s <= start and end <= e for s, e in own)
+
+    def _around(self, start: int, end: int) -> tuple[set[int], list[tuple[int, int]]]:
+        """Token boundaries and our own terms' spans in the runs that touch [start, end]."""
+        got = self._near.get((start, end))
+        if got is not None:
+            return got
+        if self._runs is None:
+            from jieba import re_han_default
+
+            runs, pos = [], 0
+            for piece in re_han_default.split(self.text):
+                if piece:
+                    runs.append((pos, pos + len(piece), piece))
+                    pos += len(piece)
+            self._runs = runs
+        rules = self._rules
+        seg = segmenter(rules.userdict if rules else None, rules.token_words if rules else ())
+        vocab = rules.token_vocab if rules else frozenset()
+        bounds, own = {0}, []
+        for r0, r1, piece in self._runs:
+            if r0 > end or r1 < start:
+                continue
+            local = rules.block_cache.get(piece) if rules else None
+            if local is None:
+                local = _run_tokens(seg, piece, vocab)
+                if rules:
+                    rules.block_cache.put(piece, local)
+            cuts, terms = local
+            bounds.add(r0)
+            bounds.update(r0 + c for c in cuts)
+            own.extend((r0 + a, r0 + b) for a, b in terms)
+        self._near[(start, end)] = (bounds, own)
+        return bounds, own
 
 
-def _cut(seg, text: str, cache: "TextCache | None") -> list[str]:
-    """seg.cut(text, HMM=False), block by block: jieba cuts each run of word characters on its own
-    (the runs between punctuation), so a run's tokens are kept and reused in every clause,
-    sentence and part that holds it. Same tokens as cutting the whole text at once."""
-    from jieba import re_han_default
-
-    if cache is None:
-        return list(seg.cut(text, HMM=False))
-    out: list[str] = []
-    for blk in re_han_default.split(text):
-        if not blk:
-            continue
-        got = cache.get(blk)
-        if got is None:
-            got = tuple(seg.cut(blk, HMM=False))
-            cache.put(blk, got)
-        out.extend(got)
-    return out
+def _run_tokens(seg, piece: str, vocab) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """Token ends of one run as jieba cuts it (HMM off), and the spans of its tokens that are our terms."""
+    pos, cuts, terms = 0, [], []
+    for tok in seg.cut(piece, HMM=False):
+        if tok in vocab:
+            terms.append((pos, pos + len(tok)))
+        pos += len(tok)
+        cuts.append(pos)
+    return tuple(cuts), tuple(terms)
 
 
 _SEG_LOCK = threading.Lock()
@@ -517,7 +531,6 @@ class RuleSet:
     anchored: set[str] = field(default_factory=set)  # pattern rules that need one of their anchors
     unanchored: set[str] = field(default_factory=set)  # pattern rules that may match any text
     scan_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
-    seg_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
     block_cache: TextCache = field(default_factory=lambda: TextCache(16384), repr=False)
     token_vocab: frozenset[str] = frozenset()
     _roles: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
@@ -531,7 +544,6 @@ class RuleSet:
     def clear_caches(self) -> None:
         """Forget what was computed per text (benchmarks time a first pass with it)."""
         self.scan_cache.clear()
-        self.seg_cache.clear()
         self.block_cache.clear()
 
     def candidates(self, rules: list[Rule], scan: Scan) -> list[Rule]:
