@@ -87,7 +87,7 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     for r in rules.candidates(rules.subset("problem_category", _problem_or_category), scan):
         if r.regex is None and r.id not in cands:
             continue
-        found = r.matches(text, tokens)
+        found = r.matches(text, tokens, scan)
         if found:
             matched.append((r, found))
     # a topic word inside a longer topic word of another category (查处 in 查处偏软) does not vote
@@ -110,8 +110,9 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
             cat_words.setdefault(r.category, []).extend(w for w in first if w not in cat_words[r.category])
     own_words = bool(cat_score)  # the problem's own words decide its category before the heading does
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
-        for r in rules.candidates(rules.subset("section_context", _section_context), rules.scan(section)):
-            if r.matches(section):
+        sec_scan = rules.scan(section)
+        for r in rules.candidates(rules.subset("section_context", _section_context), sec_scan):
+            if r.matches(section, None, sec_scan):
                 hits.append(RuleHit(r.id, r.kind, section, r.weight))
                 if r.category and not own_words:
                     cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight
@@ -123,12 +124,13 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
         return Judgement(score, category, hits, vetoes, checked, cat_words)
     scans = {"clause": scan, "sentence": rules.scan(sentence), "section": rules.scan(section),
              "kind": rules.scan(kind)}
+    targets = {"clause": text, "sentence": sentence, "section": section, "kind": kind}
     for r in rules.subset("veto", _veto_rule):
         if r.only_kinds and kind not in r.only_kinds:
             continue
-        target = {"clause": text, "sentence": sentence, "section": section, "kind": kind}[r.scope]
-        found = (r.matches(target, tokens if r.scope == "clause" else None)
-                 if rules.may_fire(r, scans[r.scope]) else [])
+        target, target_scan = targets[r.scope], scans[r.scope]
+        found = (r.matches(target, tokens if r.scope == "clause" else None, target_scan)
+                 if rules.may_fire(r, target_scan) else [])
         if found and listed and r.klass == "requirement" and r.scope == "clause" and head < len(text):
             if all(s0 > head for s0, _, _ in found):
                 found = []

@@ -151,9 +151,11 @@ class Rule:
     not_after: tuple[str, ...] = ()
     not_before: tuple[str, ...] = ()
 
-    def matches(self, text: str, tokens: "Tokens | None" = None) -> list[tuple[int, int, str]]:
-        """Spans (start, end, matched text) where this rule fires in normalised `text`."""
-        scan = self.owner.scan(text) if self.owner is not None and self.owner.automaton is not None else None
+    def matches(self, text: str, tokens: "Tokens | None" = None, scan: "Scan | None" = None) -> list[tuple[int, int, str]]:
+        """Spans (start, end, matched text) where this rule fires in normalised `text` (`scan`: the
+        rule set's scan of that same text, when the caller has it)."""
+        if scan is None and self.owner is not None and self.owner.automaton is not None:
+            scan = self.owner.scan(text)
         if self.regex is not None:
             if scan is not None and self.id in self.owner.anchored and self.id not in scan.anchors:
                 return []  # none of the literals the pattern needs is in the text
