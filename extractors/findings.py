@@ -70,6 +70,20 @@ def _veto_rule(r) -> bool:
 
 def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
           tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
+    """`_judge`, kept per rule set for recent inputs: the stages judge the same span again (a
+    clause, then its list items; a repeated sentence in a long report). Each call gets its own
+    copy, as callers change the lists."""
+    key = (text, sentence, section, kind, threshold, listed)
+    j = rules.judge_cache.get(key)
+    if j is None:
+        j = _judge(text, sentence, section, kind, rules, tokens, threshold, listed)
+        rules.judge_cache.put(key, j)
+    return Judgement(j.score, j.category, list(j.hits), list(j.vetoes), list(j.checked),
+                     {c: list(w) for c, w in j.cat_words.items()})
+
+
+def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
+           tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
     """Weigh the problem rules and check every veto for one clause (all normalised text).
 
     `listed`: the clause is an item of a list of problems, which states a problem by its place.

@@ -534,6 +534,7 @@ class RuleSet:
     unanchored: set[str] = field(default_factory=set)  # pattern rules that may match any text
     scan_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
     block_cache: TextCache = field(default_factory=lambda: TextCache(16384), repr=False)
+    judge_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)  # extractors.findings.judge
     token_vocab: frozenset[str] = frozenset()
     _roles: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
 
@@ -547,6 +548,7 @@ class RuleSet:
         """Forget what was computed per text (benchmarks time a first pass with it)."""
         self.scan_cache.clear()
         self.block_cache.clear()
+        self.judge_cache.clear()
 
     def candidates(self, rules: list[Rule], scan: Scan) -> list[Rule]:
         """Those of `rules` (in their order) that may fire on the scanned text: a keyword or an

@@ -23,6 +23,7 @@ _CID = re.compile(r"\(cid:\d+\)")
 _SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
 _CONTROL_OR_PRIVATE = re.compile("[\x00-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
 _ASCII_LETTER = re.compile("[A-Za-z]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone UTF-16 half
 _ASCII_SYMBOL = re.compile("[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]")  # ASCII, not a letter or digit
 
 
@@ -447,6 +448,6 @@ def join_surrogates(text: str) -> str:
     """UTF-16 halves read one code unit at a time (pdfium does so for 𝐻 and other characters
     beyond the BMP) joined into their character; a half without its partner becomes U+FFFD.
     Text with lone halves cannot be stored or sent as UTF-8."""
-    if not any("\ud800" <= c <= "\udfff" for c in text):
+    if not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
