@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml constraints.txt
 sysdeps:
 	sh scripts/sysdeps.sh
 
-demo: $(STAMP)
+# the demo draws charts with Chinese labels and converts to PDF: it needs the same system packages
+demo: $(STAMP) sysdeps
 	$(VENV)/bin/zhenggai demo
 
 test: $(STAMP) sysdeps

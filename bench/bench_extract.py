@@ -28,7 +28,7 @@ from extractors.readers import read  # noqa: E402
 from extractors.rules import load_rules  # noqa: E402
 from extractors.scoring import format_report, load_jsonl, predictions_for, score, unify  # noqa: E402
 
-DEFAULT_DIR = Path("/work/shared/devset")
+from tests.conftest import DEVSET as DEFAULT_DIR  # noqa: E402
 
 
 def main() -> int:

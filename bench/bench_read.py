@@ -17,13 +17,14 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
-DEVSET = ROOT.parent / "shared" / "devset"
 sys.path.insert(0, str(ROOT))
+from tests.conftest import DEVSET  # noqa: E402
 
 PARA = ("{n}.巡察组认为，该局党组在落实全面从严治党主体责任方面存在差距，对“三重一大”事项集体决策执行不严，"
         "部分重大事项由“一把手”个人说了算；财务制度执行不严，存在白条入账、报销凭证不全等问题，"
@@ -86,8 +87,11 @@ print(json.dumps({"pages": doc.pages, "seconds": dt, "reader": doc.reader,
 
 
 def probe(name: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", PROBES[name], *args], capture_output=True, text=True,
-                         cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    from extractors.sandbox import child_env
+
+    with tempfile.TemporaryDirectory(prefix="zg-bench-") as tmp:  # the environment a sandboxed read gets
+        out = subprocess.run([sys.executable, "-c", PROBES[name], *args], capture_output=True, text=True,
+                             cwd=ROOT, env=child_env(tmp))
     if out.returncode:
         raise SystemExit(f"{name} failed: {out.stderr[-800:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

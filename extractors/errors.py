@@ -17,6 +17,7 @@ class Reason(str, Enum):
     NEEDS_OCR = "NEEDS_OCR"
     CONVERTER_MISSING = "CONVERTER_MISSING"
     NOT_REGULAR_FILE = "NOT_REGULAR_FILE"
+    STILL_WRITING = "STILL_WRITING"  # a temporary-looking name changed too recently: taken later
     INTERNAL_ERROR = "INTERNAL_ERROR"
     UNSAFE_CONTENT = "UNSAFE_CONTENT"  # zip bomb, XML entity expansion, absurd structure
     OCR_USED = "OCR_USED"  # warning only: text came from OCR
@@ -38,16 +39,13 @@ MESSAGES_ZH: dict[Reason, str] = {
     Reason.NEEDS_OCR: "该文件为扫描件，需要文字识别（OCR），但本机未安装识别组件。",
     Reason.CONVERTER_MISSING: "处理旧版Word/WPS文件需要LibreOffice，本机未安装。",
     Reason.NOT_REGULAR_FILE: "不是普通文件（链接、目录或管道），未处理。",
+    Reason.STILL_WRITING: "文件名像是正在写入的临时文件，且最近仍有改动，暂不处理；稳定后将自动处理。",
     Reason.INTERNAL_ERROR: "处理该文件时发生内部错误，已转入隔离区，请联系管理员。",
     Reason.UNSAFE_CONTENT: "文件结构异常（疑似恶意构造，如压缩炸弹或实体扩展），已拒绝处理并转入隔离区。",
     Reason.OCR_USED: "文件经文字识别（OCR）读取，引文可能有个别错字，请对照原件核对。",
     Reason.PARTLY_READ: "文件部分内容结构异常，已尽量读取并在提示中说明，请对照原件核对。",
     Reason.FALLBACK_READER: "文件结构有损坏，常规读取失败，已改用备用方式读取，请对照原件核对。",
 }
-
-# Reasons that describe a file that was read, with a caveat (Document.warning_codes), not a failure.
-WARNING_CODES = frozenset({Reason.NEEDS_OCR, Reason.OCR_USED, Reason.TYPE_MISMATCH, Reason.PARTLY_READ,
-                           Reason.FALLBACK_READER})
 
 
 class ReadError(Exception):

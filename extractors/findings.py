@@ -22,14 +22,12 @@ from extractors.document import BlockKind, Document, Extraction, FindingDraft, R
 from extractors.report_items import ReportItem, report_items
 from extractors.rules import RuleSet, Tokens, iter_matches, match_at
 from extractors.subjects import Subject, detect_severity, detect_subject
+# Labels in explanations come from the one vocabulary, shared with the ledger and the reports.
+from models.vocabulary import CATEGORIES as CATEGORY_LABEL
+from models.vocabulary import SEVERITIES as SEVERITY_LABEL
+from models.vocabulary import SUBJECTS as SUBJECT_LABEL
 
 THRESHOLD = 1.0  # problem weight a clause needs to be a finding
-CATEGORY_LABEL = {"political": "政治建设", "selection": "选人用人", "duty": "担当作为", "conduct": "作风纪律",
-                  "integrity": "廉洁", "personal_matters": "个人有关事项", "team": "班子建设",
-                  "supervision": "日常监督", "party_building": "党的建设", "finance": "财务与资产",
-                  "rectification": "整改落实", "other": "其他"}
-SUBJECT_LABEL = {"individual": "个人", "team": "领导班子", "unit": "单位"}
-SEVERITY_LABEL = {"minor": "一般", "structural": "机制性", "serious": "严重（问题线索）"}
 
 
 @dataclass

@@ -31,13 +31,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from extractors.clauses import normalise
+from models import vocabulary as V
 
 RULES_DIR = Path(__file__).parent / "rules"
 REGEX_TIMEOUT = 0.05  # seconds per search for a pattern whose cost is not bounded by its form
 REGEX_RETRY_TIMEOUT = 1.0  # the one retry of a timed-out search; only then does it count as no match
 BOUNDED_TEXT = 2000  # texts up to this length run bounded-cost patterns without a time limit
-CATEGORIES = {"political", "selection", "duty", "conduct", "integrity", "personal_matters", "team",
-              "supervision", "party_building", "finance", "rectification", "other"}
+CATEGORIES = frozenset(V.CATEGORIES)  # the one vocabulary (models/vocabulary.py)
 COUNT_KEYS = {"problems_total", "problems_rectified", "problems_in_progress", "reminder_talk",
               "criticism_education", "admonishment", "organizational_handling", "disciplinary_sanction",
               "accountability", "clues_transferred", "team_adjustment", "rules_made"}

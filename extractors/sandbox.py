@@ -4,7 +4,8 @@ A hostile or broken file must not hang or exhaust the ingesting process, so
 `read_isolated` runs `extractors.readers.read` in a fresh Python interpreter
 (its own process group) with RLIMIT_AS, RLIMIT_CPU and RLIMIT_FSIZE set, waits
 with a wall-clock timeout, kills the whole group (converters and OCR included)
-when it overruns, and maps every way of failing to a Reason. The Document comes
+when it overruns, and maps every way of failing to a Reason. The child gets only the environment
+it needs (child_env): no database URL or password reaches the code that parses untrusted files. The Document comes
 back as JSON through a file in a private temporary directory.
 
     python -m extractors.sandbox FILE   # prints the outcome, for trying files by hand
@@ -59,8 +60,7 @@ def read_isolated(path: str | Path, name: str | None = None, *, timeout_s: float
         beat = Path(tmp) / "heartbeat"
         cmd = [sys.executable, "-X", "utf8", "-m", "extractors.sandbox", "--child",
                str(path.resolve()), name, str(result), str(memory_mb), str(int(max_total_s) + 1), str(beat)]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])),
-                   OMP_THREAD_LIMIT="1", TMPDIR=tmp)
+        env = child_env(tmp)
         with open(err_path, "wb") as err:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                     start_new_session=True, env=env, cwd=tmp)
@@ -87,6 +87,21 @@ def read_isolated(path: str | Path, name: str | None = None, *, timeout_s: float
         if _memory_words(stderr):
             raise ReadError(Reason.RESOURCE_LIMIT, stderr[-300:])
         raise ReadError(Reason.INTERNAL_ERROR, f"child exit {rc}: {stderr[-300:]}")
+
+
+# What the reader, LibreOffice and Tesseract need from the caller's environment; nothing else
+# (database URL, passwords, API keys) reaches code that parses untrusted files.
+PASSED_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "TESSDATA_PREFIX", "LD_LIBRARY_PATH", "FONTCONFIG_PATH",
+              "FONTCONFIG_FILE")
+
+
+def child_env(tmp: str) -> dict[str, str]:
+    """The child's whole environment: PASSED_ENV and LC_*, this package on PYTHONPATH, a private
+    home and temporary folder, one OCR thread."""
+    env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith("LC_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))
+    env.update(HOME=tmp, TMPDIR=tmp, OMP_THREAD_LIMIT="1")
+    return env
 
 
 def _wait(proc: subprocess.Popen, beat: Path, timeout_s: float, max_total_s: float) -> int:

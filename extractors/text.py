@@ -96,6 +96,10 @@ _PAGE_NO = re.compile(
 _DASHES = "一—–－-_~=·.。 "
 
 
+FOOTER_SHARE = 0.15  # bottom share of a page where a dashed page number ("— 3 —") is dropped
+_DASHED_PAGE_NO = re.compile(r"[\-—–－]+\s*\d{1,4}\s*[\-—–－]+")
+
+
 def is_page_number(text: str) -> bool:
     return bool(_PAGE_NO.match(text.strip()))
 
@@ -130,10 +134,14 @@ def remove_running(lines: list[Line], page_heights: dict[int, float]) -> tuple[l
         h = page_heights.get(ln.page, 842.0)
         return ln.y0 >= h - band.get(ln.page, 84.0)
 
+    def in_footer(ln: Line) -> bool:  # 公文 set "— 3 —" a line below the text block, higher than 10 %
+        return ln.y0 >= page_heights.get(ln.page, 842.0) * (1 - FOOTER_SHARE)
+
     kept, removed = [], []
     for ln in lines:
         if in_band(ln) and (is_page_number(ln.text) or key(ln.text) in repeated) or \
-                in_bottom(ln) and looks_like_page_number(ln.text):
+                in_bottom(ln) and looks_like_page_number(ln.text) or \
+                in_footer(ln) and _DASHED_PAGE_NO.fullmatch(ln.text.strip()):
             if ln.text.strip() not in removed:
                 removed.append(ln.text.strip())
             continue

@@ -19,8 +19,9 @@ from flows.ingest import ingest_flow
 from flows.watch import scan, signature
 from models.db import session_scope
 from models.ledger import mark_overdue
+from models.intake import is_temporary_path, sweep_work
 from models.retry import retry_transient
-from models.settings import get_settings
+from models.settings import TEMP_SETTLE_S, get_settings
 
 
 # Deadlines are Beijing dates: a run at 02:00 there is still "yesterday" on a UTC worker.
@@ -49,7 +50,7 @@ def reextract_task() -> dict:
     for doc_id in stale_ids(settings, rules):
         total["documents"] += 1
         for k, v in reextract_document(settings, doc_id, rules).items():
-            total[k] += v
+            total[k] = total.get(k, 0) + v
     return total
 
 
@@ -61,55 +62,80 @@ def overdue_task(today: str) -> dict:
 
 @task(name="render-reports", cache_policy=NO_CACHE, persist_result=False)
 def reports_task(today: str) -> dict:
-    """The follow-up report and ledger (latest) plus a dated digest kept for the record."""
+    """The follow-up report (HTML) and the Excel ledger, latest version: no chart fonts or
+    LibreOffice needed at night; `zhenggai report` makes the Word and PDF versions."""
+    from reports.bundle import write_report
     from reports.context import build_context
-    from reports.ledger_xlsx import write_ledger
-    from reports.render import render_html
 
     settings = get_settings()
     settings.ensure_dirs()
-    day = date.fromisoformat(today)
     with session_scope(settings.database_url) as s:
-        ctx = build_context(s, today=day)
-        html = render_html(ctx, settings.reports / "整改跟踪报告.html")
-        xlsx = write_ledger(ctx, settings.reports / "整改台账.xlsx")
-        digest = render_html(ctx, settings.reports / "digest" / f"每日摘要-{day.isoformat()}.html")
-    return {"html": str(html), "xlsx": str(xlsx), "digest": str(digest)}
+        ctx = build_context(s, today=date.fromisoformat(today))
+        written = write_report(ctx, ["html", "xlsx"], settings.reports)
+    return {fmt: str(path) for fmt, path in written.files.items()}
 
 
-def settled_entries(folder: Path, min_age: float) -> list[str]:
-    """Inbox files not being written: temporary/partial names skipped (as the watcher does), and
-    files changed in the last min_age seconds left for the watcher or the next run."""
+@task(name="nightly-digest", cache_policy=NO_CACHE, persist_result=False)
+def digest_task(today: str) -> dict:
+    """每日摘要 since the previous one: a dated HTML file and a markdown artifact in the Prefect UI."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from reports.digest import build_digest, digest_html, digest_markdown, record_digest
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    path = digest_path(today)
+    with session_scope(settings.database_url) as s:
+        digest = build_digest(s, date.fromisoformat(today))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(digest_html(digest), encoding="utf-8")
+        markdown = digest_markdown(digest)
+        record_digest(s, digest)
+    try:
+        create_markdown_artifact(markdown=markdown, key="nightly-digest", description=f"每日摘要 {today}")
+    except Exception:  # the digest file is written and recorded; the UI copy is a courtesy
+        get_run_logger().warning("could not publish the digest artifact", exc_info=True)
+    return {"html": str(path), "arrived": len(digest.arrived), "fell_due": len(digest.fell_due),
+            "changes": sum(n for _, n in digest.change_counts)}
+
+
+def settled_entries(folder: Path, min_age: float, temp_settle: float = TEMP_SETTLE_S) -> list[str]:
+    """Inbox files not being written: files changed in the last min_age seconds (temp_settle for a
+    temporary-looking or hidden name, as the watcher does) are left for the watcher or the next run."""
     now = time.time()
     out = []
     for p in scan(folder):
         sig = signature(p)
-        if sig is not None and now - sig[1] / 1e9 >= min_age:
+        wait = temp_settle if is_temporary_path(p, folder) else min_age
+        if sig is not None and now - sig[1] / 1e9 >= wait:
             out.append(str(p))
     return out
 
 
 @flow(name="report", persist_result=False)
 def report_flow(today: str | None = None) -> dict:
-    """Render the follow-up report, the Excel ledger and the dated digest."""
+    """Render the follow-up report and the Excel ledger."""
     return reports_task(today or ledger_today())
 
 
 @flow(name="nightly", persist_result=False)
 def nightly_flow(today: str | None = None, min_age: float = 60.0) -> dict:
-    """Inbox → retry transient failures → new rules over old documents → mark overdue → digest."""
+    """Inbox → retry transient failures → new rules over old documents → mark overdue → report
+    → digest."""
     logger = get_run_logger()
     today = today or ledger_today()
     settings = get_settings()
     settings.ensure_dirs()
     summary: dict = {"today": today, "errors": []}
     steps = (
-        ("ingested", lambda: ingest_flow(settled_entries(settings.inbox, min_age), source="nightly",
-                                         move=True)),
+        ("swept", lambda: sweep_work(settings)),  # copies left by a run killed mid-copy
+        ("ingested", lambda: ingest_flow(settled_entries(settings.inbox, min_age, settings.temp_settle),
+                                         source="nightly", move=True)),
         ("retried", retry_task),
         ("reextracted", reextract_task),
         ("overdue", lambda: overdue_task(today)),
         ("reports", lambda: report_flow(today)),
+        ("digest", lambda: digest_task(today)),
     )
     for key, step in steps:
         try:

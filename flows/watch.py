@@ -3,7 +3,9 @@ in one flow run (one task per file), in process or through a deployment on a Pre
 
 Filesystem events (watchdog) only wake the loop up; the truth is `lstat`: a file is ready when its
 size and mtime have not changed for `settle` seconds (watched that long, or watched half as long
-with an mtime that old). A full rescan on start (nothing dropped while
+with an mtime that old). Every file is taken in the end: one whose name looks temporary or hidden
+(~$x.docx, x.part, ..x.pdf) waits `temp_settle` seconds instead, then is ingested or quarantined
+with its reason like any other. A full rescan on start (nothing dropped while
 the watcher was down is missed) and every `rescan` seconds covers events that network shares never
 deliver; `poll=True` relies on rescans alone. Triggering a file twice is harmless: intake
 deduplicates by content hash, so the watcher's bookkeeping only avoids needless work.
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from models.intake import is_temporary_name
+from models.intake import is_temporary_path
 
 log = logging.getLogger("zhenggai.watch")
 
@@ -30,15 +32,11 @@ Signature = tuple[int, int]  # (size, mtime_ns)
 Submit = Callable[[list[Path]], object]
 
 
-def ignored(name: str) -> bool:
-    """Temporary and partial files that editors, browsers and copy tools leave while writing."""
-    return is_temporary_name(name)
-
-
 @dataclass
 class _Pending:
     sig: Signature
     since: float  # monotonic time the signature was first seen
+    settle: float  # seconds it must stay unchanged
 
 
 class Settler:
@@ -49,7 +47,7 @@ class Settler:
         self.pending: dict[Path, _Pending] = {}
         self.handled: dict[Path, tuple[Signature, float]] = {}  # path → (sig, when to look again)
 
-    def observe(self, path: Path, sig: Signature | None, now: float) -> None:
+    def observe(self, path: Path, sig: Signature | None, now: float, settle: float | None = None) -> None:
         if sig is None:  # gone (moved away by ingestion, deleted, renamed)
             self.pending.pop(path, None)
             self.handled.pop(path, None)
@@ -61,14 +59,14 @@ class Settler:
             del self.handled[path]
         p = self.pending.get(path)
         if p is None or p.sig != sig:
-            self.pending[path] = _Pending(sig, now)
+            self.pending[path] = _Pending(sig, now, self.settle if settle is None else settle)
 
     def stable_for(self, st: _Pending, now: float, wall: float) -> float:
         """Seconds the file has not changed. Watched for half the settle time, its mtime is
         believed too: files written together settle together, and files already complete
         when first seen (a restart, a move within the disk) need not wait the full time."""
         observed = now - st.since
-        if observed < self.settle / 2:
+        if observed < st.settle / 2:
             return observed
         return max(observed, wall - st.sig[1] / 1e9)
 
@@ -77,10 +75,10 @@ class Settler:
         together go in one batch)."""
         wall = time.time() if wall is None else wall
         stable = {p: self.stable_for(st, now, wall) for p, st in self.pending.items()}
-        if not any(v >= self.settle for v in stable.values()):
+        if not any(v >= self.pending[p].settle for p, v in stable.items()):
             return []
         slack = min(0.5, self.settle / 4)
-        return sorted(p for p, v in stable.items() if v >= self.settle - slack)
+        return sorted(p for p, v in stable.items() if v >= self.pending[p].settle - slack)
 
     def taken(self, paths: list[Path], now: float, wait: float = RESUBMIT_AFTER) -> None:
         for p in paths:
@@ -100,11 +98,10 @@ def signature(path: Path) -> Signature | None:
 
 
 def scan(folder: Path) -> list[Path]:
-    """Every candidate entry under folder (sub-folders included, hidden ones and links not followed)."""
+    """Every entry under folder (sub-folders included, links not followed)."""
     out = []
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = [d for d in dirs if not ignored(d)]
-        out.extend(Path(root) / f for f in files if not ignored(f))
+    for root, _dirs, files in os.walk(folder, followlinks=False):
+        out.extend(Path(root) / f for f in files)
     return out
 
 
@@ -113,9 +110,12 @@ class Watcher:
 
     def __init__(self, folder: Path, submit: Submit, *, settle: float = 2.0, poll: bool = False,
                  interval: float = 0.25, rescan: float = 30.0) -> None:
+        from models.settings import get_settings
+
         self.folder = Path(folder).resolve()
         self.submit = submit
         self.settler = Settler(settle)
+        self.temp_settle = get_settings().temp_settle  # the same wait intake checks (ZHENGGAI_TEMP_SETTLE)
         self.poll = poll
         self.interval = interval
         self.rescan = interval if poll else rescan
@@ -183,9 +183,9 @@ class Watcher:
                     dirty |= set(scan(d))  # a folder moved in brings no event for its files
                 dirty |= set(self.settler.pending)
                 for p in dirty:
-                    if p.is_relative_to(self.folder) and not any(ignored(part) for part in
-                                                                 p.relative_to(self.folder).parts):
-                        self.settler.observe(p, signature(p), now)
+                    if p.is_relative_to(self.folder) and p != self.folder:
+                        wait = self.temp_settle if is_temporary_path(p, self.folder) else None
+                        self.settler.observe(p, signature(p), now, wait)
                 ready = self.settler.ready(now)
                 if ready:
                     self._submit(ready)

@@ -15,9 +15,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from contextlib import closing
+import tempfile
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from sqlalchemy.engine import make_url
 
@@ -40,9 +42,36 @@ def _kind(url: str) -> str:
 
 
 def libpq_url(url: str) -> str:
-    """postgresql+psycopg://… → postgresql://… for pg_dump / pg_restore / psql."""
+    """postgresql+psycopg://… → postgresql://… for psycopg (in process: the password may stay)."""
     u = make_url(normalise_url(url)).set(drivername="postgresql")
     return u.render_as_string(hide_password=False)
+
+
+@contextmanager
+def pg_tool_connection(url: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """(URL without password, environment) for pg_dump/pg_restore.
+
+    A command line is visible to every user in `ps`; the password goes into a password file that
+    only this user can read (PGPASSFILE), deleted when the tool has finished.
+    """
+    u = make_url(normalise_url(url)).set(drivername="postgresql")
+    env = dict(os.environ)
+    if u.password is None:
+        yield u.render_as_string(hide_password=False), env
+        return
+    fd, passfile = tempfile.mkstemp(prefix="zg-", suffix=".pgpass")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp: mode 0600
+            fh.write("*:*:*:*:" + _pgpass_escape(str(u.password)) + "\n")
+        env["PGPASSFILE"] = passfile
+        env.pop("PGPASSWORD", None)
+        yield u._replace(password=None).render_as_string(hide_password=False), env  # set() keeps a None
+    finally:
+        os.unlink(passfile)
+
+
+def _pgpass_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(":", "\\:")
 
 
 def _sqlite_path(url: str) -> Path:
@@ -98,9 +127,10 @@ def _pg_backup(url: str, out: Path) -> tuple[dict, list[str]]:
         with conn.cursor() as cur:
             counts, stored = _counts_and_files(cur)
         # pg_dump reads the very same snapshot while this transaction stays open.
-        proc = subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}",
-                               "--file", str(out), "--dbname", conn_url],
-                              capture_output=True, text=True, timeout=3600)
+        with pg_tool_connection(url) as (tool_url, env):
+            proc = subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}",
+                                   "--file", str(out), "--dbname", tool_url],
+                                  capture_output=True, text=True, timeout=3600, env=env)
         conn.execute("COMMIT")
     if proc.returncode != 0:
         raise BackupError(f"pg_dump 执行失败：{proc.stderr.strip()[:500]}")
@@ -155,6 +185,9 @@ def restore(settings: Settings, src: Path, force: bool = False) -> dict:
         manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BackupError(f"不是有效的备份目录（缺少或无法读取 {MANIFEST}）：{src}") from exc
+    unsafe = [rel for rel in manifest.get("files", {}) if not _safe_stored_path(rel)]
+    if unsafe:
+        raise BackupError(f"备份清单中含有不安全的路径（指向数据目录以外），已拒绝恢复：{unsafe[:3]}")
     url = settings.database_url
     if manifest["database"] != _kind(url):
         raise BackupError(f"备份来自 {manifest['database']} 数据库，当前配置的是 {_kind(url)}，"
@@ -183,6 +216,13 @@ def restore(settings: Settings, src: Path, force: bool = False) -> dict:
     return counts
 
 
+def _safe_stored_path(rel: str) -> bool:
+    """A manifest entry may only name a file under processed/ or quarantine/: relative, no `..`."""
+    parts = PurePosixPath(rel).parts
+    return (len(parts) >= 2 and parts[0] in FILE_DIRS and ".." not in parts and "\\" not in rel
+            and not PurePosixPath(rel).is_absolute())
+
+
 def _documents_in(url: str) -> int:
     try:
         return table_counts(url)["document"]
@@ -204,9 +244,10 @@ def _sqlite_restore(backup_file: Path, db: Path) -> None:
 
 
 def _pg_restore(dump: Path, url: str) -> None:
-    proc = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                           "--exit-on-error", "--dbname", libpq_url(url), str(dump)],
-                          capture_output=True, text=True, timeout=3600)
+    with pg_tool_connection(url) as (tool_url, env):
+        proc = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                               "--exit-on-error", "--dbname", tool_url, str(dump)],
+                              capture_output=True, text=True, timeout=3600, env=env)
     if proc.returncode != 0:
         raise BackupError(f"pg_restore 执行失败：{proc.stderr.strip()[:500]}")
 

@@ -6,7 +6,10 @@
   the original name is metadata only, never part of a path.
 - One database transaction per file; the same entry seen again changes nothing; the same bytes
   under another name are recorded as a duplicate of the first.
-- Only the inbox that zhenggai owns has files moved out of it (move=True); other inputs stay put.
+- Only the inbox that zhenggai owns has files moved out of it (move=True), and only if the entry is
+  still the file that was stored (device, inode, size, mtime); other inputs stay put.
+- Every file is an entry, hidden and temporary-looking names included: such a name is taken once
+  unchanged for Settings.temp_settle, and recorded as skipped (STILL_WRITING) if handed over sooner.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import hashlib
 import logging
 import os
 import stat
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -97,8 +101,32 @@ def _place(work_copy: Path, folder: Path, sha: str, ext: str) -> Path:
     return final
 
 
-def _write_reason(stored: Path, reason: Reason, name: str, detail: str) -> None:
-    stored.with_name(stored.name + ".reason.txt").write_text(
+def decide_status(reason: Reason | None, doc: ReadDocument | None) -> tuple[str, Reason | None]:
+    """The one decision, for intake and the nightly retry alike: the document's status (ingested |
+    warning | rejected) and the reason recorded with it, from the read failure or the reader's warnings."""
+    status = "ingested" if reason is None else ("warning" if reason in WARNING_REASONS else "rejected")
+    if doc is not None:
+        flagged = [r for r in REVIEW_WARNINGS if r.value in doc.warning_codes]
+        if flagged:
+            status, reason = "warning", flagged[0]
+    return status, reason
+
+
+def folder_for(settings: Settings, status: str) -> Path:
+    """Rejected files are kept in quarantine/, everything else in processed/."""
+    return settings.quarantine if status == "rejected" else settings.processed
+
+
+def reason_note(stored: Path) -> Path:
+    return stored.with_name(stored.name + ".reason.txt")
+
+
+def write_reason_note(stored: Path, status: str, reason: Reason | None, name: str, detail: str) -> None:
+    """Beside a quarantined copy, say why it is there (for whoever opens the folder); no note otherwise."""
+    if status != "rejected" or reason is None:
+        reason_note(stored).unlink(missing_ok=True)
+        return
+    reason_note(stored).write_text(
         f"原因代码: {reason.value}\n说明: {MESSAGES_ZH[reason]}\n原文件名: {name}\n"
         f"时间: {datetime.now(timezone.utc).isoformat()}\n技术细节: {detail[:500]}\n",
         encoding="utf-8")
@@ -117,7 +145,11 @@ def _record_skip(settings: Settings, name: str, source: str, reason: Reason) -> 
 
 def ingest_file(path: Path, settings: Settings, analyse: Analyser, *, source: str = "cli",
                 move: bool = False) -> Outcome:
-    """Ingest one entry end to end. Never raises for bad input: failure is an outcome."""
+    """Ingest one entry end to end. Never raises for bad input: failure is an outcome.
+
+    A failed copy (disk full, I/O error) raises after removing its partial copy: the original is
+    kept where it is and the batch reports the file.
+    """
     settings.ensure_dirs()
     name = escape_name(path.name)
     try:
@@ -126,6 +158,8 @@ def ingest_file(path: Path, settings: Settings, analyse: Analyser, *, source: st
         return Outcome(name, "skipped", "NOT_FOUND", "文件不存在或已被移走。")
     if not stat.S_ISREG(st.st_mode):
         return _record_skip(settings, name, source, Reason.NOT_REGULAR_FILE)
+    if is_temporary_name(path.name) and time.time() - st.st_mtime < settings.temp_settle:
+        return _record_skip(settings, name, source, Reason.STILL_WRITING)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:  # taken by a concurrent run between lstat and open
@@ -134,18 +168,53 @@ def ingest_file(path: Path, settings: Settings, analyse: Analyser, *, source: st
         return _record_skip(settings, name, source, Reason.NOT_REGULAR_FILE)
     work_copy = settings.work / f"{uuid.uuid4().hex}.part"
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
             return _record_skip(settings, name, source, Reason.NOT_REGULAR_FILE)
         sha, size = _copy_in(fd, work_copy)
-    finally:
-        os.close(fd)
-    try:
         outcome = _ingest_copy(work_copy, sha, size, name, settings, analyse, source)
     finally:
+        os.close(fd)
         work_copy.unlink(missing_ok=True)  # only our own scratch copy; the stored copy was renamed
     if move and outcome.status != "skipped":
-        path.unlink(missing_ok=True)  # the bytes are safely stored under the data home
+        _remove_if_same(path, opened)
     return outcome
+
+
+STALE_WORK_S = 86400.0  # a copy in work/ untouched this long belongs to a run that was killed
+
+
+def sweep_work(settings: Settings, max_age_s: float = STALE_WORK_S) -> int:
+    """Remove work/*.part copies left by runs killed mid-copy (a live copy is written to constantly,
+    so an old one has no owner). Returns how many were removed."""
+    removed = 0
+    cutoff = time.time() - max_age_s
+    for p in settings.work.glob("*.part"):
+        try:
+            if p.is_file() and not p.is_symlink() and p.stat().st_mtime < cutoff:
+                p.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def file_identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells one file apart from another dropped under the same name, or rewritten in place."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _remove_if_same(path: Path, stored: os.stat_result) -> bool:
+    """Delete the inbox entry only if it is still the file whose bytes were stored."""
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if file_identity(now) != file_identity(stored):
+        log.info("kept %s: replaced or changed while it was being ingested", escape_name(path.name))
+        return False
+    path.unlink(missing_ok=True)  # the bytes are safely stored under the data home
+    return True
 
 
 def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Settings,
@@ -180,12 +249,8 @@ def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Sett
             log.exception("internal error on %s (sha %s)", name, sha[:12])
             reason, detail = Reason.INTERNAL_ERROR, repr(exc)
 
-    status = "ingested" if reason is None else ("warning" if reason in WARNING_REASONS else "rejected")
-    if doc is not None:
-        flagged = [r for r in REVIEW_WARNINGS if r.value in doc.warning_codes]
-        if flagged:
-            status, reason = "warning", flagged[0]
-    folder = settings.quarantine if status == "rejected" else settings.processed
+    status, reason = decide_status(reason, doc)
+    folder = folder_for(settings, status)
     try:
         with session_scope(url) as s:
             record = Document(sha256=sha, name=name, size=size, file_type=ext, status=status,
@@ -202,8 +267,7 @@ def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Sett
                 stats = save_and_route(s, record, extraction)
             stored = _place(work_copy, folder, sha, ext)
             record.stored_as = str(stored.relative_to(settings.home))
-            if reason is not None and status == "rejected":
-                _write_reason(stored, reason, name, detail)
+            write_reason_note(stored, status, reason, name, detail)
             s.add(Intake(sha256=sha, name=name, source=source, status=status,
                          reason=record.reason, message=record.message, document_id=record.id))
             audit(s, f"document.{status}", "document", record.id, reason=record.reason,
@@ -257,28 +321,30 @@ TEMPORARY_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
 
 
 def is_temporary_name(name: str) -> bool:
-    """Temporary and partial files that editors, browsers and copy tools leave while writing."""
+    """Names that editors, browsers and copy tools use while writing, and hidden names. Such a file
+    is not passed over: it is taken once unchanged for Settings.temp_settle (not the usual settle)."""
     low = name.lower()
     return low.startswith(TEMPORARY_PREFIXES) or low.endswith(TEMPORARY_SUFFIXES)
 
 
+def is_temporary_path(path: Path, root: Path) -> bool:
+    """A temporary-looking name, or a file inside a temporary-looking (hidden) folder under root."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = (path.name,)
+    return any(is_temporary_name(p) for p in parts)
+
+
 def iter_entries(paths: list[Path]) -> list[Path]:
-    """Expand folders (recursively, links not followed) into entries, skipping temporary files.
-    Paths named directly are always kept: the caller asked for them."""
+    """Expand folders (recursively, links not followed) into entries: every file, hidden and
+    temporary-looking names included, so that each gets its recorded outcome."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir() and not p.is_symlink():
             for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    if not is_temporary_name(f):
-                        out.append(Path(root) / f)
+                dirs.sort()
+                out.extend(Path(root) / f for f in sorted(files))
         else:
             out.append(p)
     return out
-
-
-def stored_path(settings: Settings, record: Document) -> Path:
-    return settings.home / record.stored_as
-
-

@@ -2,6 +2,8 @@
 
 待办 → 进行中 → 待销号 → 已销号, with 延期 (new deadline) and 撤销 (withdrawn). A close-out goes
 back to 进行中 when the approver sends it back. Whoever submitted a close-out cannot approve it.
+An open task whose finding new rules no longer produce is held (待复核): it is not the unit's delay,
+so it leaves the overdue count until a reviewer keeps it (back to where it was) or withdraws it.
 Every change writes one audit row in the same transaction as the change.
 """
 from __future__ import annotations
@@ -10,12 +12,13 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from models import vocabulary as V
 from models.audit import audit
-from models.tables import Task, utcnow
+from models.tables import AuditEvent, Task, utcnow
 
-TODO, DOING, SUBMITTED, CLOSED, EXTENDED, WITHDRAWN = "待办", "进行中", "待销号", "已销号", "延期", "撤销"
+# The statuses are the vocabulary's words (models/vocabulary.py), stored as they are shown.
+TODO, DOING, SUBMITTED, CLOSED, EXTENDED, WITHDRAWN, REVIEW = V.TASK_STATUSES  # REVIEW: finding vanished
 OPEN = (TODO, DOING, EXTENDED)  # the unit still owes work: these can become overdue
-FINAL = (CLOSED, WITHDRAWN)
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     TODO: (DOING, EXTENDED, WITHDRAWN),
@@ -24,6 +27,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     SUBMITTED: (CLOSED, DOING),
     CLOSED: (),
     WITHDRAWN: (),
+    REVIEW: (WITHDRAWN,),  # or back to the status it was held in: keep_after_review / resume
 }
 ESCALATE_AFTER_DAYS = 30  # overdue this long: level 2 (escalated)
 
@@ -97,6 +101,55 @@ def withdraw(session: Session, task: Task, actor: str, reason: str) -> Task:
     if not reason.strip():
         raise LedgerError("撤销须说明理由。")
     return _move(session, task, WITHDRAWN, actor, "task.withdrawn", reason=reason)
+
+
+def hold_for_review(session: Session, task: Task, reason: str, actor: str = "system") -> bool:
+    """Hold an open task whose finding vanished (→ 待复核, overdue level 0); False if not open."""
+    if task.status not in OPEN:
+        return False  # submitted, closed or withdrawn: nothing is owed or the decision is made
+    old, old_level = task.status, task.overdue_level
+    task.status, task.overdue_level = REVIEW, 0
+    task.updated_at = utcnow()
+    session.add(task)
+    audit(session, "task.held", "task", task.id, actor=actor, old=old, new=REVIEW, reason=reason,
+          old_level=old_level)
+    return True
+
+
+def keep_after_review(session: Session, task: Task, actor: str, reason: str) -> Task:
+    """The reviewer finds the problem still stands: the task goes back to the status it was held in."""
+    if not reason.strip():
+        raise LedgerError("保留整改任务须说明复核意见。")
+    return _resume(session, task, actor, "task.kept", reason=reason)
+
+
+def resume(session: Session, task: Task, actor: str = "system") -> Task | None:
+    """The finding was found again: a held task goes back to the status it was held in."""
+    if task.status != REVIEW:
+        return None
+    return _resume(session, task, actor, "task.resumed")
+
+
+def _resume(session: Session, task: Task, actor: str, action: str, **detail) -> Task:
+    if not actor:
+        raise LedgerError("必须注明操作人。")
+    if task.status != REVIEW:
+        raise LedgerError(f"整改任务当前状态为“{task.status}”，不是“{REVIEW}”，无需复核。")
+    to = _held_from(session, task)
+    task.status = to
+    task.updated_at = utcnow()
+    session.add(task)
+    audit(session, action, "task", task.id, actor=actor, old=REVIEW, new=to, **detail)
+    return task
+
+
+def _held_from(session: Session, task: Task) -> str:
+    """The status recorded when the task was last held (待办 if the record is missing)."""
+    rows = session.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == str(task.id),
+                                                 AuditEvent.action == "task.held")
+                        .order_by(AuditEvent.id.desc())).first()
+    old = (rows.detail or {}).get("old") if rows is not None else None
+    return old if old in OPEN else TODO
 
 
 def overdue_level(task: Task, today: date) -> int:

@@ -50,7 +50,7 @@ def reextract_document(settings: Settings, document_id: int, rules: RuleSet) -> 
     with session_scope(settings.database_url) as s:
         record = s.get(Document, document_id)
         if record is None or not record.blocks:
-            return {"new": 0, "kept": 0, "vanished": 0}
+            return {"new": 0, "kept": 0, "vanished": 0, "carried": 0, "orphaned": 0}
         old = record.rules_version
         stats = save_and_route(s, record, extract(as_read_document(record), rules))
         audit(s, "document.reextracted", "document", record.id, old_rules=old, rules=rules.version, **stats)

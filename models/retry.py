@@ -3,7 +3,8 @@
 The stored copy is analysed again. One transaction per document: the record, its findings and tasks,
 and the audit row change together. A file that now succeeds and was in quarantine/ is copied to
 processed/ before the commit and the quarantine copy removed after it, so a crash at any point
-leaves a record pointing at a file that exists.
+leaves a record pointing at a file that exists. The status, the folder and the quarantine note are
+decided by the same functions intake uses (models/intake.py).
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from sqlmodel import select
 from extractors.errors import MESSAGES_ZH, ReadError, Reason
 from models.audit import audit
 from models.db import session_scope
-from models.intake import TRANSIENT_REASONS, WARNING_REASONS, Analyser
+from models.intake import (TRANSIENT_REASONS, Analyser, decide_status, folder_for, reason_note,
+                           write_reason_note)
 from models.settings import Settings
 from models.store import fill_document, save_and_route
 from models.tables import Document, utcnow
@@ -65,10 +67,10 @@ def retry_document(settings: Settings, document_id: int, analyse: Analyser) -> R
         reason, detail = Reason.INTERNAL_ERROR, repr(exc)
     if reason is not None and reason.value == old_reason:
         log.info("document %s still %s: %s", document_id, old_reason, detail[:200])
-        return Retried(document_id, name, old_reason, _status(reason), old_reason)
+        return Retried(document_id, name, old_reason, decide_status(reason, None)[0], old_reason)
 
-    status = _status(reason)
-    target = settings.quarantine if status == "rejected" else settings.processed
+    status, reason = decide_status(reason, doc)  # the same decision intake makes
+    target = folder_for(settings, status)
     new_copy: Path | None = None
     with session_scope(settings.database_url) as s:
         record = s.get(Document, document_id, with_for_update=True)
@@ -87,11 +89,12 @@ def retry_document(settings: Settings, document_id: int, analyse: Analyser) -> R
         if extraction is not None:
             stats = save_and_route(s, record, extraction)
         s.add(record)
+        write_reason_note(new_copy or stored, status, reason, name, detail)
         audit(s, "document.retried", "document", record.id, old_reason=old_reason,
               status=status, reason=record.reason, findings=stats["new"])
     if new_copy is not None:  # committed: the old copy and its reason note are no longer referenced
         stored.unlink(missing_ok=True)
-        stored.with_name(stored.name + ".reason.txt").unlink(missing_ok=True)
+        reason_note(stored).unlink(missing_ok=True)
     return Retried(document_id, name, old_reason, status, reason.value if reason else "", stats["new"])
 
 
@@ -103,12 +106,6 @@ def retry_transient(settings: Settings, analyse: Analyser) -> list[Retried]:
         if r is not None:
             out.append(r)
     return out
-
-
-def _status(reason: Reason | None) -> str:
-    if reason is None:
-        return "ingested"
-    return "warning" if reason in WARNING_REASONS else "rejected"
 
 
 def _copy_to(stored: Path, folder: Path) -> Path:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import yaml
 
+from models import vocabulary as V
+
 TABLE = Path(__file__).with_name("routing.yaml")
-ROUTES = ("reminder_talk", "team_adjustment", "discipline_referral", "rectification")
-SUBJECTS = ("individual", "team", "unit")
-SEVERITIES = ("minor", "structural", "serious")
+ROUTES = tuple(V.ROUTES)
+SUBJECTS = tuple(V.SUBJECTS)
+SEVERITIES = tuple(V.SEVERITIES)
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,6 @@ class Decision:
 class RoutingTable:
     rules: tuple[dict, ...]
     deadline_days: dict[str, int]
-    labels: dict[str, str]
 
     def decide(self, subject: str, severity: str, category: str = "") -> Decision:
         facts = {"subject": subject, "severity": severity, "category": category}
@@ -38,7 +39,7 @@ class RoutingTable:
         return start + timedelta(days=self.deadline_days[route])
 
     def label(self, route: str) -> str:
-        return self.labels.get(route, route)
+        return V.ROUTES.get(route, route)
 
 
 @lru_cache(maxsize=4)
@@ -57,4 +58,4 @@ def load_routing(path: Path = TABLE) -> RoutingTable:
     missing = set(ROUTES) - set(data["deadline_days"])
     if missing:
         raise ValueError(f"routing table lacks deadlines for {sorted(missing)}")
-    return RoutingTable(rules, dict(data["deadline_days"]), dict(data.get("labels", {})))
+    return RoutingTable(rules, dict(data["deadline_days"]))

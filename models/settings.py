@@ -11,10 +11,14 @@ def _default_home() -> Path:
     return Path(xdg) / "zhenggai" if xdg else Path.home() / ".local" / "share" / "zhenggai"
 
 
+TEMP_SETTLE_S = 600.0  # a file with a temporary-looking name is taken once unchanged this long
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str
+    temp_settle: float = TEMP_SETTLE_S  # seconds; ZHENGGAI_TEMP_SETTLE
 
     @property
     def inbox(self) -> Path:
@@ -45,4 +49,5 @@ class Settings:
 def get_settings() -> Settings:
     home = Path(os.environ.get("ZHENGGAI_HOME") or _default_home()).expanduser().resolve()
     url = os.environ.get("ZHENGGAI_DATABASE_URL") or f"sqlite:///{home / 'zhenggai.db'}"
-    return Settings(home=home, database_url=url)
+    temp_settle = float(os.environ.get("ZHENGGAI_TEMP_SETTLE") or TEMP_SETTLE_S)
+    return Settings(home=home, database_url=url, temp_settle=temp_settle)

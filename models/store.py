@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 from extractors.document import Document as ReadDocument
 from extractors.document import Extraction
 from models.audit import audit
+from models.ledger import OPEN, WITHDRAWN, hold_for_review, resume
 from models.routing import RoutingTable, load_routing
 from models.tables import Correction, Document, Finding, Task, utcnow
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans("，。；：（）“”！？、", ",.;:()\"\"!?,")
-CORRECTABLE = ("subject", "category", "severity", "route", "person", "post", "state")
 
 
 def normalise_span(text: str) -> str:
@@ -57,7 +57,9 @@ def fill_document(record: Document, doc: ReadDocument) -> None:
 
 def save_and_route(session: Session, record: Document, extraction: Extraction,
                    routing: RoutingTable | None = None, today: date | None = None) -> dict[str, int]:
-    """Upsert findings of one document, re-apply corrections, open tasks. Returns change counts."""
+    """Upsert findings of one document, re-apply corrections, open tasks. Returns change counts:
+    new, kept, vanished, carried (reviewed items whose quote moved and kept their decisions) and
+    orphaned (reviewed items no longer found, whose corrections are listed by stale_corrections)."""
     routing = routing or load_routing()
     today = today or date.today()
     record.counts = dict(extraction.counts)
@@ -70,23 +72,31 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     session.flush()
     existing = {f.fingerprint: f for f in session.exec(
         select(Finding).where(Finding.document_id == record.id)).all()}
-    seen: set[str] = set()
-    stats = {"new": 0, "kept": 0, "vanished": 0}
+    drafts: dict[str, object] = {}
+    found_again: list[Finding] = []
     for draft in extraction.findings:
-        fp = fingerprint(record.sha256, draft.quote)
-        if fp in seen:
-            continue
-        seen.add(fp)
+        drafts.setdefault(fingerprint(record.sha256, draft.quote), draft)
+    reviewed = _reviewed(session, [fp for fp in existing if fp not in drafts])
+    moved = plan_carry_over(existing, drafts, reviewed)
+    seen: set[str] = set(drafts)
+    stats = {"new": 0, "kept": 0, "vanished": 0, "carried": 0, "orphaned": 0}
+    for fp, draft in drafts.items():
         finding = existing.get(fp)
-        if finding is None:
+        if finding is None and fp in moved:
+            finding = moved[fp]
+            seen.add(finding.fingerprint)
+            carry_over(session, finding, fp, draft.quote)
+            stats["carried"] += 1
+        elif finding is None:
             finding = Finding(fingerprint=fp, document_id=record.id, quote=draft.quote,
                               subject=draft.subject, category=draft.category, severity=draft.severity,
                               route="")
             stats["new"] += 1
         else:
             stats["kept"] += 1
-            if finding.state == "vanished":
-                finding.state = "active"
+        if finding.state == "vanished":
+            finding.state = "active"
+            found_again.append(finding)
         finding.page, finding.section = draft.page, list(draft.section)
         finding.start, finding.end = draft.start, draft.end
         finding.subject, finding.category, finding.severity = draft.subject, draft.category, draft.severity
@@ -102,26 +112,88 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.updated_at = utcnow()
         session.add(finding)
         session.flush()
-        ensure_task(session, finding, routing, today)
+        task = ensure_task(session, finding, routing, today)
+        if finding in found_again and finding.state == "active":
+            resume(session, task)
     for fp, finding in existing.items():
-        if fp not in seen and finding.origin == "extracted" and finding.state == "active":
-            finding.state = "vanished"
-            finding.updated_at = utcnow()
-            session.add(finding)
-            stats["vanished"] += 1
-            audit(session, "finding.vanished", "finding", finding.id, rules_version=extraction.rules_version)
+        if fp in seen or finding.origin != "extracted" or finding.state == "vanished":
+            continue
+        if finding.state != "active" and fp not in reviewed:
+            continue
+        finding.state = "vanished"
+        finding.updated_at = utcnow()
+        session.add(finding)
+        stats["vanished"] += 1
+        if fp in reviewed:
+            stats["orphaned"] += 1
+        audit(session, "finding.vanished", "finding", finding.id, rules_version=extraction.rules_version,
+              corrections_no_longer_apply=fp in reviewed)
+        task = session.exec(select(Task).where(Task.finding_id == finding.id)).first()
+        if task is not None:  # an open task leaves overdue marking until a reviewer decides
+            hold_for_review(session, task, "规则更新后未再识别出该问题，待审核人员复核")
     return stats
+
+
+def _reviewed(session: Session, fingerprints: list[str]) -> set[str]:
+    """Those of `fingerprints` that carry reviewer corrections still in force."""
+    if not fingerprints:
+        return set()
+    return set(session.exec(select(Correction.fingerprint).where(
+        Correction.fingerprint.in_(fingerprints), Correction.undone == False)).all())  # noqa: E712
+
+
+def plan_carry_over(existing: dict[str, Finding], drafts: dict, reviewed: set[str]) -> dict[str, Finding]:
+    """Reviewed findings the new extraction no longer produces, each matched to the new draft (one not
+    already stored) that overlaps its character span most; earliest finding chooses first.
+    Returns {new fingerprint: old finding}. Unmatched reviewed findings are orphans."""
+    gone = sorted((f for fp, f in existing.items() if fp in reviewed and f.origin == "extracted"),
+                  key=lambda f: (f.start, f.id))
+    free = {fp: d for fp, d in drafts.items() if fp not in existing}
+    plan: dict[str, Finding] = {}
+    for finding in gone:
+        best, best_overlap = None, 0
+        for fp, d in free.items():
+            overlap = min(finding.end, d.end) - max(finding.start, d.start)
+            if overlap > best_overlap:
+                best, best_overlap = fp, overlap
+        if best is not None:
+            plan[best] = finding
+            del free[best]
+    return plan
+
+
+def carry_over(session: Session, finding: Finding, new_fp: str, new_quote: str) -> None:
+    """The finding keeps its id, task and corrections; only its quote (and so its fingerprint) moves."""
+    old_fp, old_quote = finding.fingerprint, finding.quote
+    rows = session.exec(select(Correction).where(Correction.fingerprint == old_fp)).all()
+    for row in rows:
+        row.fingerprint, row.carried_from = new_fp, old_fp
+        session.add(row)
+    finding.fingerprint, finding.quote = new_fp, new_quote
+    audit(session, "finding.carried", "finding", finding.id, old_quote=old_quote, new_quote=new_quote,
+          corrections=len(rows))
+
+
+def stale_corrections(session: Session, document_id: int | None = None) -> list[tuple[Correction, Finding]]:
+    """Corrections in force whose finding the current rules no longer produce: listed, never lost."""
+    q = (select(Correction, Finding).join(Finding, Finding.fingerprint == Correction.fingerprint)
+         .where(Finding.state == "vanished", Correction.undone == False))  # noqa: E712
+    if document_id is not None:
+        q = q.where(Finding.document_id == document_id)
+    return list(session.exec(q.order_by(Finding.document_id, Finding.start, Correction.id)).all())
 
 
 def apply_corrections(session: Session, finding: Finding) -> None:
     """Re-apply the reviewer's latest value for each corrected field (corrections win over rules)."""
-    rows = session.exec(select(Correction).where(Correction.fingerprint == finding.fingerprint)
+    rows = session.exec(select(Correction).where(Correction.fingerprint == finding.fingerprint,
+                                                 Correction.undone == False)  # noqa: E712
                         .order_by(Correction.at, Correction.id)).all()
     latest = {c.field: c.new for c in rows}
     for field, value in latest.items():
         setattr(finding, field, value)
     if latest:
-        finding.corrected = True
+        finding.corrected = bool(set(latest) - {"review_state"})
+        finding.reviewed_by, finding.reviewed_at = rows[-1].actor, rows[-1].at
         if "route" not in latest and {"subject", "severity", "category"} & set(latest):
             decision = load_routing().decide(finding.subject, finding.severity, finding.category)
             finding.route, finding.route_reason = decision.route, decision.reason
@@ -137,11 +209,11 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
                     deadline=routing.deadline(finding.route, today),
                     owner=finding.person if finding.subject == "individual" else finding.unit)
         if finding.state != "active":
-            task.status = "撤销"
+            task.status = WITHDRAWN
         session.add(task)
         session.flush()
         audit(session, "task.created", "task", task.id, route=task.route, finding=finding.id)
-    elif task.route != finding.route and task.status in ("待办", "进行中", "延期"):
+    elif task.route != finding.route and task.status in OPEN:
         old = task.route
         task.route = finding.route
         task.deadline = routing.deadline(finding.route, today)

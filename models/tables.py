@@ -79,22 +79,32 @@ class Finding(SQLModel, table=True):
     explanation: str = Field(default="", sa_column=Column(Text))
     rules_version: str = Field(default="", max_length=64)
     origin: str = Field(default="extracted", max_length=16)  # extracted | reviewer
-    state: str = Field(default="active", max_length=16)  # active | rejected | vanished
+    state: str = Field(default="active", max_length=16)  # active | rejected | vanished | split
     corrected: bool = False
+    review_state: str = Field(default="pending", max_length=16, index=True)  # pending | accepted | corrected | rejected
+    reviewed_by: str = Field(default="", max_length=64)
+    reviewed_at: Optional[datetime] = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Correction(SQLModel, table=True):
-    """A reviewer's change to one field of a finding, keyed by fingerprint so it survives re-ingestion."""
+    """A reviewer's change to one field of a finding, keyed by fingerprint so it survives re-ingestion.
+
+    The rows written by one review decision share `action`, so the decision can be undone as a whole.
+    """
 
     id: Optional[int] = Field(default=None, primary_key=True)
     fingerprint: str = Field(index=True, max_length=64)
-    field: str = Field(max_length=32)  # subject | category | severity | route | person | post | state
+    field: str = Field(max_length=32)  # subject person post unit category severity route state review_state origin
     old: str = Field(default="", sa_column=Column(Text))
     new: str = Field(default="", sa_column=Column(Text))
     actor: str = Field(default="", max_length=64)
     at: datetime = Field(default_factory=utcnow)
+    reason: str = Field(default="", sa_column=Column(Text))
+    action: str = Field(default="", max_length=32, index=True)  # one id per review decision
+    undone: bool = False  # reverted by `undo`; kept as history, no longer applied
+    carried_from: str = Field(default="", max_length=64)  # fingerprint before the quote's boundary moved
 
 
 class Task(SQLModel, table=True):
@@ -106,7 +116,7 @@ class Task(SQLModel, table=True):
     unit: str = Field(default="", max_length=256, index=True)
     owner: str = Field(default="", max_length=128)
     deadline: date
-    status: str = Field(default="待办", max_length=16)  # 待办 进行中 待销号 已销号 延期 撤销
+    status: str = Field(default="待办", max_length=16)  # 待办 进行中 待销号 已销号 延期 撤销 待复核
     overdue_level: int = 0  # 0 on time; 1 overdue; 2 escalated
     measure: str = Field(default="", sa_column=Column(Text))
     submitted_by: str = Field(default="", max_length=64)

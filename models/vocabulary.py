@@ -27,5 +27,6 @@ KINDS = {"feedback": "反馈意见", "rectification": "整改通报", "speech": 
          "case_bulletin": "典型案例通报", "plan": "工作方案或计划", "other": "其他"}
 DOC_STATUS = {"ingested": "已处理", "warning": "已处理（有提示）", "rejected": "已隔离",
               "duplicate": "重复文件", "skipped": "未处理"}
-TASK_STATUSES = ("待办", "进行中", "待销号", "已销号", "延期", "撤销")
-FINDING_STATES = {"active": "有效", "rejected": "已驳回", "vanished": "规则更新后未再识别"}
+TASK_STATUSES = ("待办", "进行中", "待销号", "已销号", "延期", "撤销", "待复核")
+FINDING_STATES = {"active": "有效", "rejected": "已驳回", "vanished": "规则更新后未再识别", "split": "已拆分"}
+REVIEW_STATES = {"pending": "待审核", "accepted": "已确认", "corrected": "已修改", "rejected": "已驳回"}

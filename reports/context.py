@@ -1,73 +1,47 @@
-"""Build the data a report shows from the database (read only)."""
+"""What a rendered report needs: the figures of reports/queries.py plus labels and a timestamp."""
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import vocabulary as V
-from models.tables import Document, Finding, Task
+from reports.queries import LEDGER_TZ, Figures, Row, Scope, figures
 
-
-@dataclass
-class Row:
-    finding: Finding
-    task: Task | None
-    document: Document
+__all__ = ["ReportContext", "Row", "Scope", "build_context"]
 
 
 @dataclass
 class ReportContext:
+    """Figures for one scope, the moment the report was made, and the Chinese labels of codes."""
+
+    figures: Figures
     generated: str
-    today: date
-    documents: list[Document]
-    rows: list[Row]
-    by_route: list[tuple[str, int]] = field(default_factory=list)
-    by_subject: list[tuple[str, int]] = field(default_factory=list)
-    by_category: list[tuple[str, int]] = field(default_factory=list)
-    by_status: list[tuple[str, int]] = field(default_factory=list)
-    overdue: list[Row] = field(default_factory=list)
     labels: dict = field(default_factory=dict)
 
+    # the figures' lists, by the names the templates and the Excel ledger use
+    today = property(lambda self: self.figures.today)
+    scope = property(lambda self: self.figures.scope)
+    documents = property(lambda self: self.figures.documents)
+    rows = property(lambda self: self.figures.rows)
+    overdue = property(lambda self: self.figures.overdue)
+    by_route = property(lambda self: self.figures.by_route)
+    by_category = property(lambda self: self.figures.by_category)
+    by_subject = property(lambda self: self.figures.by_subject)
+    by_status = property(lambda self: self.figures.by_status)
 
-def ledger_rows(session: Session, units: list[str] | None = None) -> list[Row]:
-    """Active findings with their task and document, ordered by document then position."""
-    q = (select(Finding, Task, Document)
-         .join(Document, Document.id == Finding.document_id)
-         .join(Task, Task.finding_id == Finding.id, isouter=True)
-         .where(Finding.state == "active")
-         .order_by(Document.id, Finding.start))
-    if units is not None:
-        q = q.where(Finding.unit.in_(units))
-    return [Row(f, t, d) for f, t, d in session.exec(q).all()]
+    def label(self, kind: str, code: str) -> str:
+        return self.labels.get(kind, {}).get(code, code)
 
 
-def build_context(session: Session, today: date | None = None,
-                  units: list[str] | None = None) -> ReportContext:
-    today = today or date.today()
-    rows = ledger_rows(session, units)
-    docs = session.exec(select(Document).order_by(Document.id)).all()
-    if units is not None:
-        docs = [d for d in docs if d.unit in units]
-
-    def tally(values, labels):
-        c = Counter(values)
-        return [(labels.get(k, k), c[k]) for k in labels if c[k]] + \
-               [(k, n) for k, n in c.items() if k not in labels]
-
-    open_states = ("待办", "进行中", "延期")
+def build_context(session: Session, today: date | None = None, scope: Scope | None = None,
+                  generated: datetime | None = None) -> ReportContext:
+    """Pass `today` and `generated` to make a report reproducible byte for byte."""
+    generated = generated or datetime.now(LEDGER_TZ)
     return ReportContext(
-        generated=datetime.now().strftime("%Y年%m月%d日 %H:%M"),
-        today=today,
-        documents=list(docs),
-        rows=rows,
-        by_route=tally([r.finding.route for r in rows], V.ROUTES),
-        by_subject=tally([r.finding.subject for r in rows], V.SUBJECTS),
-        by_category=tally([r.finding.category for r in rows], V.CATEGORIES),
-        by_status=tally([r.task.status for r in rows if r.task], {s: s for s in V.TASK_STATUSES}),
-        overdue=[r for r in rows if r.task and r.task.status in open_states and r.task.deadline < today],
+        figures=figures(session, scope, today),
+        generated=generated.strftime("%Y年%m月%d日 %H:%M"),
         labels={"subject": V.SUBJECTS, "severity": V.SEVERITIES, "category": V.CATEGORIES,
                 "route": V.ROUTES, "kind": V.KINDS, "doc_status": V.DOC_STATUS},
     )

@@ -1,4 +1,7 @@
-"""The ledger (整改台账) as an Excel workbook: one row per problem, plus a summary sheet with a chart."""
+"""The ledger (整改台账) as an Excel workbook: one row per problem, plus a summary sheet with a chart.
+
+Document text is written as text, never as a formula (reports/xlsx_text.py).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from models import vocabulary as V
 from reports.context import ReportContext
+from reports.xlsx_text import keep_as_text
 
 COLUMNS = ["序号", "来源文件", "页码", "章节", "被巡察单位", "问题描述", "问题主体", "涉及人员", "职务",
            "问题类别", "严重程度", "分流方式", "责任人/单位", "整改期限", "状态", "是否逾期"]
@@ -36,6 +40,8 @@ def write_ledger(ctx: ReportContext, out: Path) -> Path:
         frame.to_excel(xw, sheet_name="整改台账", index=False)
         summary.to_excel(xw, sheet_name="统计", index=False)
         ws = xw.sheets["整改台账"]
+        keep_as_text(ws)
+        keep_as_text(xw.sheets["统计"])
         for col, width in enumerate(WIDTHS, 1):
             ws.column_dimensions[ws.cell(1, col).column_letter].width = width
         for cell in ws[1]:

@@ -12,7 +12,7 @@ try:  # typer vendors its own click from 0.2x on; its exceptions are what a comm
 except ImportError:  # pragma: no cover - older typer on plain click
     from click import exceptions as cx
 
-from flows.cli import documents, findings, ingest, ops, reports, tasks
+from flows.cli import documents, findings, ingest, ops, reports, review, tasks
 from flows.cli.common import StaffError, console, setup_logging
 from flows.cli.ingest import demo_files  # noqa: F401  (tests and the bench name the demo's files)
 from models.settings import get_settings
@@ -35,6 +35,8 @@ app.add_typer(findings.app, name="findings")
 app.add_typer(documents.app, name="documents")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(review.rules_app, name="rules")
+app.add_typer(review.review_app, name="review")
 
 _CLICK_WORDS = {  # click's own messages, for the few staff are likely to meet
     "No such command": "没有这个命令",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from flows.cli.common import StaffError, check_choice, console, output_path, parse_id
@@ -62,7 +63,8 @@ def findings_list(
         out = [{"id": f.id, "document": d.name, "page": f.page, "section": f.section, "quote": f.quote,
                 "subject": f.subject, "category": f.category, "severity": f.severity, "route": f.route,
                 "person": f.person, "post": f.post, "unit": f.unit, "state": f.state,
-                "corrected": f.corrected} for f, d in rows]
+                "corrected": f.corrected, "review_state": f.review_state, "reviewed_by": f.reviewed_by}
+               for f, d in rows]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
         return
     table = Table(title=f"问题清单（{len(rows)}条）")
@@ -102,6 +104,8 @@ def findings_show(finding_id: str = typer.Argument(..., help="问题编号")) ->
         f"类别：{V.CATEGORIES.get(f.category, f.category)}　性质：{V.SEVERITIES.get(f.severity, f.severity)}",
         f"分流：{V.ROUTES.get(f.route, f.route)}（{f.route_reason}）",
         f"识别依据：{f.explanation or '（无）'}",
+        f"审核：{V.REVIEW_STATES.get(f.review_state, f.review_state)}"
+        + (f"（{escape(f.reviewed_by)} {f.reviewed_at:%Y-%m-%d %H:%M}）" if f.reviewed_at else ""),
     ]
     for h in f.hits:
         lines.append(f"  命中规则 {h.get('rule_id', '?')}（{h.get('kind', '')}）：{h.get('matched', '')}")
@@ -110,5 +114,6 @@ def findings_show(finding_id: str = typer.Argument(..., help="问题编号")) ->
     if task:
         lines.append(f"整改任务：{task.id}　{task.status}　期限 {task.deadline.isoformat()}　责任：{task.owner}")
     for c in corrections:
-        lines.append(f"  修改 {c.at:%Y-%m-%d %H:%M} {c.actor}：{c.field} {c.old} → {c.new}")
+        lines.append(escape(f"  修改 {c.at:%Y-%m-%d %H:%M} {c.actor}：{c.field} {c.old} → {c.new}"
+                            + (f"（理由：{c.reason}）" if c.reason else "") + ("（已撤销）" if c.undone else "")))
     console.print("\n".join(lines), highlight=False, markup=True)

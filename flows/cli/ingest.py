@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from flows.cli.common import console, print_outcomes, run_ingest, setup
-from flows.cli.reports import write_reports
+from flows.cli.reports import LABELS, write_reports
 from models import vocabulary as V
 from models.settings import get_settings
 
@@ -46,12 +46,15 @@ def reextract(all_docs: bool = typer.Option(False, "--all", help="全部文件�
             ids = list(s.exec(select(Document.id).where(Document.status.in_(("ingested", "warning")))).all())
     else:
         ids = stale_ids(settings, rules)
-    total = {"new": 0, "kept": 0, "vanished": 0}
+    total = {"new": 0, "kept": 0, "vanished": 0, "carried": 0, "orphaned": 0}
     for doc_id in ids:
         for k, v in reextract_document(settings, doc_id, rules).items():
             total[k] = total.get(k, 0) + v
     console.print(f"规则版本 {rules.version}：重新识别文件 {len(ids)} 个，新增问题 {total['new']} 条，"
                   f"保留 {total['kept']} 条，不再识别（已标记，未删除）{total['vanished']} 条。")
+    if total["carried"] or total["orphaned"]:
+        console.print(f"原文范围变化、审核意见已随之保留 {total['carried']} 条；审核意见不再适用 {total['orphaned']} 条"
+                      "（用 zhenggai review stale 查看）。")
 
 
 def demo_files() -> list[Path]:
@@ -72,7 +75,7 @@ def demo() -> None:
     console.print(f"数据目录：{settings.home}")
     outcomes = run_ingest(files)
     print_outcomes(outcomes)
-    html, docx, xlsx = write_reports(settings)
+    written = write_reports(settings)
     with session_scope(settings.database_url) as s:
         rows = s.exec(select(Finding.subject, Finding.route, func.count())
                       .where(Finding.state == "active").group_by(Finding.subject, Finding.route)).all()
@@ -85,7 +88,11 @@ def demo() -> None:
         table.add_row(V.SUBJECTS.get(subject, subject), V.ROUTES.get(route, route), str(n))
     console.print(table)
     console.print(f"文件 {n_docs} 个，问题 {sum(r[2] for r in rows)} 条，整改任务 {n_tasks} 项")
-    console.print(f"数据库：{settings.database_url}\n报告：{html}\nWord报告：{docx}\n台账：{xlsx}")
+    console.print(f"数据库：{settings.database_url}")
+    for fmt, path in written.files.items():
+        console.print(f"{LABELS[fmt]}：{path}", highlight=False)
+    for fmt, why in written.problems.items():
+        console.print(f"[yellow]{LABELS[fmt]}未生成：{why}[/yellow]", highlight=False)
 
 
 def eval_cmd(docs_dir: Path = typer.Argument(..., help="待评测的报告文件夹"),

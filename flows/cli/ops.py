@@ -61,7 +61,7 @@ def nightly(today: Optional[str] = typer.Option(None, "--today", help="按此日
     s = state.result()
     o = s["overdue"]
     console.print(f"导入 {len(s['ingested'])} 个文件；重试 {len(s['retried'])} 个文件；"
-                  f"新逾期 {o['overdue']} 项，升级督办 {o['escalated']} 项；每日摘要：{s['reports']['digest']}")
+                  f"新逾期 {o['overdue']} 项，升级督办 {o['escalated']} 项；每日摘要：{s['digest']['html']}")
 
 
 def backup(dest: Path = typer.Argument(..., help="备份目录（新建或为空）")) -> None:

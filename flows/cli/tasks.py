@@ -160,3 +160,11 @@ def tasks_withdraw(task_id: str, by: str = BY, reason: str = typer.Option(..., "
     from models import ledger
 
     _task_action(task_id, lambda s, t: ledger.withdraw(s, t, by, reason))
+
+
+@app.command("keep")
+def tasks_keep(task_id: str, by: str = BY, reason: str = typer.Option(..., "--reason", help="复核意见")) -> None:
+    """复核后保留任务（待复核 → 原状态）；不成立的用 withdraw 撤销。"""
+    from models import ledger
+
+    _task_action(task_id, lambda s, t: ledger.keep_after_review(s, t, by, reason))

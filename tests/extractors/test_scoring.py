@@ -4,14 +4,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from extractors.scoring import evaluate_dir, route_for, score
 
-SHARED = Path("/work/shared")
-DEVSET = SHARED / "devset"
+from tests.conftest import DEVSET, SHARED
 pytestmark = pytest.mark.skipif(not (DEVSET / "gold.jsonl").exists(), reason="shared dev set absent")
 
 

@@ -42,3 +42,33 @@ def test_inbox_flow_moves_files_out(settings, prefect_harness):
     assert [r["status"] for r in rows] == ["ingested"]
     assert not any(settings.inbox.iterdir())
     assert list(settings.processed.rglob("*" + src.suffix))
+
+
+def test_one_failed_task_does_not_stop_the_batch(settings, prefect_harness, tmp_path, monkeypatch):
+    """A file whose task fails (here the disk fills up while copying it) gets its own outcome, and
+    every other file of the batch is still ingested and reported."""
+    import errno
+
+    from flows.ingest import ingest_flow
+    from models import intake
+
+    files = sample_files()
+    doomed = tmp_path / "磁盘已满时的文件.docx"
+    doomed.write_bytes(files[0].read_bytes() + b"\0")
+    real_copy = intake._copy_in
+
+    def copy_until_disk_full(fd, dest):
+        if __import__("os").fstat(fd).st_size == doomed.stat().st_size:
+            dest.write_bytes(b"partial")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_copy(fd, dest)
+
+    monkeypatch.setattr(intake, "_copy_in", copy_until_disk_full)
+    rows = ingest_flow([str(f) for f in files] + [str(doomed)])
+    by_name = {r["name"]: r for r in rows}
+    assert len(rows) == len(files) + 1
+    assert all(by_name[f.name]["status"] == "ingested" for f in files)
+    failed = by_name[doomed.name]
+    assert (failed["status"], failed["reason"]) == ("skipped", "INTERNAL_ERROR")
+    assert "保留" in failed["message"] and doomed.exists()
+    assert list(settings.work.iterdir()) == []

@@ -82,8 +82,9 @@ def test_nightly_ingests_retries_marks_overdue_and_renders(settings, prefect_har
         assert marked == sum(1 for t in tasks if t.overdue_level == 2)
     assert summary["overdue"]["escalated"] == marked
     digest = digest_path(later.isoformat())
-    assert summary["reports"]["digest"] == str(digest)
-    assert "巡察发现问题整改跟踪报告" in digest.read_text(encoding="utf-8")
+    assert summary["digest"]["html"] == str(digest)
+    # the first digest covers everything so far: the scan given to the CLI and the two inbox files
+    assert "每日摘要" in digest.read_text(encoding="utf-8") and summary["digest"]["arrived"] == 3
     assert (settings.reports / "整改台账.xlsx").is_file()
 
     partial.unlink()
@@ -91,3 +92,18 @@ def test_nightly_ingests_retries_marks_overdue_and_renders(settings, prefect_har
     again = nightly_flow(today=later.isoformat())  # a second run the same night changes nothing
     assert again["ingested"] == [] and again["retried"] == []
     assert again["overdue"] == {"overdue": 0, "escalated": 0, "cleared": 0}
+
+
+def test_nightly_inbox_takes_temporary_names_once_they_have_waited(tmp_path):
+    import os
+
+    from flows.nightly import settled_entries
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in ("报告.docx", "..报告.docx", "~$报告.docx"):
+        (inbox / n).write_bytes(b"x")
+        os.utime(inbox / n, (0, os.stat(inbox / n).st_mtime - 120))  # unchanged for two minutes
+    assert [os.path.basename(p) for p in settled_entries(inbox, 60, temp_settle=600)] == ["报告.docx"]
+    assert sorted(os.path.basename(p) for p in settled_entries(inbox, 60, temp_settle=100)) == \
+        ["..报告.docx", "~$报告.docx", "报告.docx"]

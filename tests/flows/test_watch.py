@@ -134,7 +134,8 @@ def test_files_dropped_while_down_are_taken_on_start_by_polling(settings, prefec
 
 def test_settling_rules():
     """The settle decision with explicit clocks (monotonic `now`, wall `wall`)."""
-    from flows.watch import Settler, ignored
+    from flows.watch import Settler
+    from models.intake import is_temporary_name
 
     s = Settler(2.0)
     written = int(1000e9)  # both written at wall time 1000 s, seen one watcher tick apart
@@ -157,5 +158,40 @@ def test_settling_rules():
     old.observe(Path("/in/d.pdf"), (5, int(10e9)), now=5.0)  # still there, unchanged: not again
     assert old.ready(9.0, wall=1009.0) == []
 
-    assert all(ignored(n) for n in ("~$报告.docx", ".隐藏.pdf", "a.TMP", "b.part", "c.crdownload"))
-    assert not any(ignored(n) for n in ("报告.docx", "tmp报告.pdf", "part1.pdf"))
+    assert all(is_temporary_name(n) for n in ("~$报告.docx", ".隐藏.pdf", "a.TMP", "b.part", "c.crdownload",
+                                              "..报告.pdf"))
+    assert not any(is_temporary_name(n) for n in ("报告.docx", "tmp报告.pdf", "part1.pdf"))
+
+    slow = Settler(2.0)  # a temporary-looking name waits its own, longer time
+    slow.observe(Path("/in/e.pdf"), (5, int(999e9)), now=0.0)
+    slow.observe(Path("/in/~$e.pdf"), (5, int(999e9)), now=0.0, settle=10.0)
+    assert slow.ready(2.0, wall=1001.0) == [Path("/in/e.pdf")]
+    slow.taken([Path("/in/e.pdf")], now=2.0)
+    assert slow.ready(9.0, wall=1008.0) == []
+    assert slow.ready(10.0, wall=1009.0) == [Path("/in/~$e.pdf")]
+
+
+def test_temporary_and_hidden_names_get_one_outcome_each(settings, prefect_harness, tmp_path, monkeypatch):
+    """Nothing is passed over in silence: a temporary-looking or hidden name (`..报告.docx` from a
+    shared folder included) is waited for longer, then ingested or quarantined with its reason."""
+    good = _report(tmp_path / "staging.docx", 7).read_bytes()
+    names = {"..巡察反馈意见.docx": good, ".隐藏的报告.docx": _report(tmp_path / "b.docx", 8).read_bytes(),
+             "~$锁定文件.docx": b"\x05Owner" + b"\0" * 150, "下载中.pdf.crdownload": b"%PDF-1.7\n%%trunc"}
+    normal = settings.inbox / "普通报告.docx"
+    monkeypatch.setenv("ZHENGGAI_TEMP_SETTLE", "5")  # the watcher and intake read the same setting
+    with Running(settings.inbox, settle=1.0) as run:
+        for name, data in names.items():
+            (settings.inbox / name).write_bytes(data)
+        _report(normal, 9)
+        dropped = time.monotonic()
+        _wait(lambda: not any(settings.inbox.iterdir()), 90, "every file to leave the inbox")
+    first_at, first = run.batches[0]
+    assert set(first) == {normal.name} and first_at - dropped < 5.0  # not held up by the others
+    assert all(at - dropped >= 5.0 for at, _ in run.batches[1:])
+    with session_scope(settings.database_url) as s:
+        intakes = s.exec(select(Intake)).all()
+    outcome = {i.name: i.status for i in intakes}
+    assert len(intakes) == len(names) + 1  # exactly one recorded outcome per file
+    assert outcome == {normal.name: "ingested", "..巡察反馈意见.docx": "ingested", ".隐藏的报告.docx": "ingested",
+                       "~$锁定文件.docx": "rejected", "下载中.pdf.crdownload": "rejected"}
+    assert len(list(settings.quarantine.rglob("*.reason.txt"))) == 2

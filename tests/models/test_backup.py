@@ -106,3 +106,69 @@ def test_backup_taken_while_ingesting_is_consistent(tmp_path):
             assert all((dst.home / d.stored_as).is_file() for d in docs)
             n_intake = len(s.exec(select(Intake)).all())
         assert n_intake == len(docs)  # intake row and document commit together
+
+
+def _logging_shims(bin_dir: Path, log: Path, tools: tuple[str, ...], monkeypatch) -> None:
+    """Real pg_dump/pg_restore behind a shim that records their command line and password source."""
+    import os
+    import shutil
+
+    bin_dir.mkdir()
+    for tool in tools:
+        real = shutil.which(tool)
+        if real is None:
+            pytest.skip(f"{tool} not installed")
+        shim = bin_dir / tool
+        shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "{tool} $*" "passfile=${{PGPASSFILE:-}}" >> "{log}"\n'
+                        f'if [ -n "${{PGPASSFILE:-}}" ]; then cat "$PGPASSFILE" >> "{log}"; fi\n'
+                        f'exec "{real}" "$@"\n')
+        shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.mark.server
+def test_postgresql_password_never_on_the_command_line(tmp_path, monkeypatch):
+    """pg_dump/pg_restore get the password from a private password file, not their argv (visible in ps)."""
+    from sqlalchemy.engine import make_url
+
+    require_pg()
+    log = tmp_path / "argv.log"
+    _logging_shims(tmp_path / "bin", log, ("pg_dump", "pg_restore"), monkeypatch)
+    secret = "Geheim:pw\\42"
+    with temp_database("zg_bk_pw_src") as a, temp_database("zg_bk_pw_dst") as b:
+        a = make_url(a).set(password=secret).render_as_string(hide_password=False)
+        b = make_url(b).set(password=secret).render_as_string(hide_password=False)
+        src, dst = Settings(tmp_path / "a", a), Settings(tmp_path / "b", b)
+        _populate(src, tmp_path, n=1)
+        backup(src, tmp_path / "backup")
+        restore(dst, tmp_path / "backup")
+    lines = log.read_text(encoding="utf-8").splitlines()
+    argv = [ln for ln in lines if ln.startswith(("pg_dump ", "pg_restore "))]
+    assert len(argv) == 2 and all("Geheim" not in ln for ln in argv), argv
+    assert sum(ln.startswith("passfile=/") for ln in lines) == 2
+    assert sum(ln.endswith(":Geheim\\:pw\\\\42") for ln in lines) == 2  # escaped as libpq wants
+    assert not list(tmp_path.rglob("*.pgpass"))  # the password file is gone afterwards
+
+
+@pytest.mark.parametrize("rel", ["../outside.txt", "processed/../../outside.txt", "{absolute}",
+                                 "zhenggai.db", "processed/../zhenggai.db"])
+def test_restore_refuses_manifest_paths_outside_the_data_home(tmp_path, rel):
+    """A tampered manifest cannot make restore write anywhere but processed/ and quarantine/."""
+    import hashlib
+    import json
+
+    src = Settings(tmp_path / "a", f"sqlite:///{tmp_path / 'a' / 'zhenggai.db'}")
+    dst = Settings(tmp_path / "b" / "home", f"sqlite:///{tmp_path / 'b' / 'home' / 'zhenggai.db'}")
+    _populate(src, tmp_path, n=1)
+    backup(src, tmp_path / "backup")
+    manifest_file = tmp_path / "backup" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    outside = tmp_path / "outside.txt"
+    rel = rel.format(absolute=outside)
+    manifest["files"][rel] = hashlib.sha256(b"not a stored original").hexdigest()
+    manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
+    before = sorted(p for p in tmp_path.rglob("*"))
+    with pytest.raises(BackupError, match="不安全的路径"):
+        restore(dst, tmp_path / "backup")
+    assert sorted(p for p in tmp_path.rglob("*")) == before  # nothing written at all
+    assert not outside.exists()

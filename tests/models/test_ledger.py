@@ -111,3 +111,70 @@ def test_mark_overdue_levels_and_idempotence(settings):
         assert (t.status, t.overdue_level) == ("延期", 0)
         assert L.mark_overdue(s, late) == {"overdue": 0, "escalated": 0, "cleared": 0}
     assert _audit(settings, ids[0]) == ["task.created", "task.overdue", "task.escalated", "task.extended"]
+
+
+def test_vanished_finding_task_waits_for_review_and_leaves_overdue(settings):
+    """A finding the new rules no longer produce: its open task is held for a reviewer, never turns
+    overdue or escalates, and comes back (as it was) when the reviewer keeps it or the finding returns."""
+    from extractors.document import Extraction, FindingDraft
+    from models.store import save_and_route
+
+    def drafts(*quotes):
+        return Extraction([FindingDraft(quote=q, page=1, section=("一、问题",), block_index=0, start=i,
+                                        end=i + len(q), subject="unit", category="finance", severity="minor")
+                           for i, q in enumerate(quotes)], {}, "v1")
+
+    url = settings.database_url
+    quotes = ("财务报销审核流于形式", "固定资产台账账实不符", "公务用车登记不全")
+    with session_scope(url) as s:
+        doc = Document(sha256="d" * 64, name="反馈意见.docx", unit="某县某局")
+        save_and_route(s, doc, drafts(*quotes), today=TODAY)
+    with session_scope(url) as s:
+        tasks = {f.quote: s.exec(select(Task).where(Task.finding_id == f.id)).one()
+                 for f in s.exec(select(Finding)).all()}
+        ids = {q: t.id for q, t in tasks.items()}
+        L.start(s, tasks[quotes[1]], "张三")
+        deadline = tasks[quotes[0]].deadline
+        late = deadline + timedelta(days=L.ESCALATE_AFTER_DAYS + 5)
+        assert L.mark_overdue(s, late)["escalated"] == 3
+    with session_scope(url) as s:  # new rules: only the first problem is still found
+        stats = save_and_route(s, s.exec(select(Document)).one(), drafts(quotes[0]), today=TODAY)
+        assert stats["vanished"] == 2
+    with session_scope(url) as s:
+        held = [s.get(Task, ids[q]) for q in quotes[1:]]
+        assert all(t.status == L.REVIEW and t.overdue_level == 0 for t in held)
+        assert L.mark_overdue(s, late + timedelta(days=1)) == {"overdue": 0, "escalated": 0, "cleared": 0}
+        assert s.get(Task, ids[quotes[0]]).overdue_level == 2
+        with pytest.raises(L.LedgerError):
+            L.start(s, held[0], "张三")  # only a reviewer's decision moves it on
+        L.keep_after_review(s, held[0], "审核员甲", "经核查问题仍然存在")
+        L.withdraw(s, held[1], "审核员甲", "经核查该问题不成立")
+    with session_scope(url) as s:
+        kept, dropped = s.get(Task, ids[quotes[1]]), s.get(Task, ids[quotes[2]])
+        assert (kept.status, dropped.status) == ("进行中", "撤销")  # back to where it was
+        assert L.mark_overdue(s, late + timedelta(days=1))["escalated"] == 1  # kept: its deadline counts
+    held_events = _audit(settings, ids[quotes[1]])
+    assert held_events[-3:] == ["task.held", "task.kept", "task.escalated"]
+
+
+def test_held_task_resumes_when_its_finding_is_found_again(settings):
+    from extractors.document import Extraction, FindingDraft
+    from models.store import save_and_route
+
+    def extraction(*quotes):
+        return Extraction([FindingDraft(quote=q, page=1, section=(), block_index=0, start=i, end=i + len(q),
+                                        subject="unit", category="finance", severity="minor")
+                           for i, q in enumerate(quotes)], {}, "v1")
+
+    with session_scope(settings.database_url) as s:
+        save_and_route(s, Document(sha256="e" * 64, name="a.docx", unit="某县某局"),
+                       extraction("食堂采购无比价记录", "会议室超标装修"), today=TODAY)
+    with session_scope(settings.database_url) as s:
+        doc = s.exec(select(Document)).one()
+        task = s.exec(select(Task).join(Finding).where(Finding.quote == "会议室超标装修")).one()
+        L.extend(s, task, "李四", task.deadline + timedelta(days=10), "需招标")
+        save_and_route(s, doc, extraction("食堂采购无比价记录"), today=TODAY)
+        assert s.get(Task, task.id).status == L.REVIEW
+        save_and_route(s, doc, extraction("食堂采购无比价记录", "会议室超标装修"), today=TODAY)
+        assert s.get(Task, task.id).status == "延期"
+    assert _audit(settings, task.id)[-2:] == ["task.held", "task.resumed"]

@@ -36,7 +36,7 @@ def test_reextract_keeps_corrections(settings, new_rules):
         n_before = len(findings)
     assert stale_ids(settings, new_rules) == [out.document_id]
     stats = reextract_document(settings, out.document_id, new_rules)
-    assert stats == {"new": 0, "kept": n_before, "vanished": 0}
+    assert stats == {"new": 0, "kept": n_before, "vanished": 0, "carried": 0, "orphaned": 0}
     with session_scope(settings.database_url) as s:
         f = s.get(Finding, target.id)
         assert f.severity == "serious" and f.route == "discipline_referral" and f.corrected

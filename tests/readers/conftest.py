@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEVSET  # noqa: F401  (re-exported for the reader tests)
 from tests.fixtures.docs import make_report_docx, soffice_convert
-
-DEVSET = Path(__file__).resolve().parents[3] / "shared" / "devset"
 
 # A 公文-style report long enough to run over several pages, with quote marks,
 # a ruled table and a page-number footer.

@@ -76,3 +76,30 @@ def test_no_progress_is_stopped(tmp_path):
     with pytest.raises(ReadError) as e:
         read_isolated(p, timeout_s=0.01)
     assert e.value.reason == Reason.RESOURCE_LIMIT and "no progress" in e.value.detail
+
+
+def test_child_gets_only_the_environment_it_needs(tmp_path, monkeypatch):
+    """The parsing child (and the converter it starts) never sees the database URL or other secrets.
+
+    A stand-in `soffice` on PATH records the environment it was started with: it is what a real
+    converter, started by the real sandboxed reader for an old Word file, would see.
+    """
+    seen = tmp_path / "env.txt"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "soffice"
+    shim.write_text(f'#!/bin/sh\nenv > "{seen}"\nexit 1\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("ZHENGGAI_DATABASE_URL", "postgresql://zg:TopSecret1@db.example.invalid/ledger")
+    monkeypatch.setenv("PGPASSWORD", "TopSecret2")
+    monkeypatch.setenv("PREFECT_API_KEY", "TopSecret3")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    doc = tmp_path / "旧报告.doc"
+    doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000 + "WordDocument".encode("utf-16-le"))
+    with pytest.raises(ReadError):
+        read_isolated(doc, timeout_s=60)
+    env = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+    assert not any("TopSecret" in v for v in env.values()), sorted(env)
+    assert not any(k.startswith(("ZHENGGAI_", "PREFECT_", "PG")) for k in env), sorted(env)
+    assert env["PATH"].startswith(str(bin_dir)) and env["LANG"] == "C.UTF-8"

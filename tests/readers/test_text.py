@@ -77,6 +77,15 @@ def test_running_headers_and_page_numbers_removed():
     assert removed[0] == "某市某局文件" and "— 1 —" in removed
 
 
+def test_dashed_page_number_set_higher_than_the_bottom_band_is_removed():
+    """公文 put "— 1 —" a line under the text block, about 12 % above the page's foot (an OFD seen)."""
+    page = 842.0
+    lines = [body("正文最后一行。", 1, 0), Line("—1—", 1, 280, 300, 0.89 * page, 0.9 * page),
+             Line("2025", 1, 280, 300, 0.89 * page, 0.9 * page)]  # a bare number that high is kept
+    kept, removed = remove_running(lines, {1: page})
+    assert [ln.text for ln in kept] == ["正文最后一行。", "2025"] and removed == ["—1—"]
+
+
 def test_page_number_shapes():
     for t in ["— 3 —", "- 12 -", "第3页", "第 3 页 共 10 页", "3/10", "7", "Page 2 of 9"]:
         assert is_page_number(t), t

@@ -301,3 +301,42 @@ def test_pdf_characters_beyond_the_bmp_survive_the_sandbox(tmp_path):
     src = make_twin_docx(tmp_path / "formula.docx", [["关于热量的说明", "公式写作△𝐻=𝑄，其中𝐻表示热量变化。"]])
     doc = read_isolated(soffice_convert(src, "pdf", tmp_path))
     assert "△𝐻=𝑄" in doc.text and "其中𝐻表示" in doc.text
+
+
+@needs_tesseract
+@pytest.mark.slow
+def test_phone_photo_stored_sideways_is_read_upright(twins, twin_pdfs, tmp_path):
+    from PIL import Image
+
+    page = render_pages(twin_pdfs["one"], 150)[0]
+    sideways = page.transpose(Image.Transpose.ROTATE_90)  # pixels as the camera's sensor saw them
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to display
+    photo = tmp_path / "IMG_0001.jpg"
+    sideways.save(photo, "JPEG", quality=90, exif=exif.tobytes())
+    doc = read(photo)
+    assert doc.reader == "image:ocr" and "一、巡察发现的主要问题" in [b.text for b in doc.blocks]
+    _assert_twin(twins["one"], photo)
+
+
+def test_sniffing_reads_only_the_start_of_a_huge_mimetype_entry(tmp_path):
+    import tracemalloc
+    import zipfile
+
+    bomb = tmp_path / "mimetype-bomb.odt"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("mimetype", "w", force_zip64=True) as fh:
+            chunk = b"application/vnd.oasis.opendocument.text" + b" " * (1 << 20)
+            for _ in range(300):  # 300 MiB unpacked, a few hundred KiB packed
+                fh.write(chunk)
+        zf.writestr("content.xml", "<office:document-content/>")
+    tracemalloc.start()
+    try:
+        assert sniff(bomb) == "odt"  # the type is known from the first bytes; the reader's guards refuse it
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20  # bytes: nowhere near the 300 MiB the entry unpacks to
+    with pytest.raises(ReadError) as err:
+        read(bomb)
+    assert err.value.reason == Reason.UNSAFE_CONTENT
