@@ -301,10 +301,11 @@ def page_text_lines(tp, page_no: int, height: float) -> list[Line]:
     codes = [get_unicode(handle, i) for i in range(n)]
     chars = [_char(c) for c in codes]  # once per character, not once per use
     rect = raw.FS_RECTF()
+    rect_ref, loose_box = ctypes.byref(rect), raw.FPDFText_GetLooseCharBox  # looked up once per page
 
     def box(i: int) -> tuple[float, float, float, float]:
         # the loose box spans the font's ascent to descent: the same height for 一 and 国
-        raw.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
+        loose_box(handle, i, rect_ref)
         return rect.left, rect.right, height - rect.top, height - rect.bottom
 
     out: list[Line] = []
