@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
-DEVSET = ROOT.parent / "shared" / "devset"
 sys.path.insert(0, str(ROOT))
+from tests.conftest import DEVSET  # noqa: E402  (the one place that knows where the dev set lives)
 
 # invented report text: a title, then numbered paragraphs stating problems and measures
 TITLE = "关于对某县某局党组开展巡察的反馈意见"
@@ -43,7 +43,7 @@ PARA = ("{n}.巡察组认为，该局党组在落实全面从严治党主体责�
         "2023年有17笔支出无审批手续即予报销，涉及金额12.6万元。对上轮巡察反馈问题整改不到位，"
         "部分问题整改流于形式，群众反映较为强烈，需要进一步加强管理和监督。")
 SIZES = (10, 100, 1000)
-ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+ENV = {"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tempfile.gettempdir()}
 
 
 def corpus(pages: int) -> tuple[Path, Path]:

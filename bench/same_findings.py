@@ -23,8 +23,10 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
         return 2
-    ref, dirs = argv[0], [Path(d).resolve() for d in argv[1:]] or [ROOT.parent / "shared" / "devset",
-                                                                     ROOT / "samples"]
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import DEVSET  # the one place that knows where the dev set lives
+
+    ref, dirs = argv[0], [Path(d).resolve() for d in argv[1:]] or [DEVSET, ROOT / "samples"]
     same = True
     with tempfile.TemporaryDirectory(prefix="zg-same-") as tmp_s:
         tmp = Path(tmp_s)
