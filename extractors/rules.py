@@ -483,17 +483,22 @@ def segmenter(userdict: Path | None, extra_words: tuple[str, ...] = ()):
 
 
 class TextCache:
-    """What was computed for recent texts, bounded: emptied when full (one per rule set; plain dict
-    operations, safe across threads). It only saves work, never changes a result."""
+    """What was computed for recent texts, bounded: emptied when full, long texts never kept (one
+    per rule set; plain dict operations, safe across threads). It only saves work, never changes
+    a result."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, longest: int = BOUNDED_TEXT) -> None:
         self.size = size
+        self.longest = longest
         self._d: dict = {}
 
     def get(self, key):
         return self._d.get(key)
 
     def put(self, key, val) -> None:
+        size = sum(len(k) for k in key if isinstance(k, str)) if isinstance(key, tuple) else len(key)
+        if size > self.longest:
+            return
         if len(self._d) >= self.size:
             self._d = {}
         self._d[key] = val
@@ -534,7 +539,7 @@ class RuleSet:
     unanchored: set[str] = field(default_factory=set)  # pattern rules that may match any text
     scan_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
     block_cache: TextCache = field(default_factory=lambda: TextCache(16384), repr=False)
-    judge_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)  # extractors.findings.judge
+    judge_cache: TextCache = field(default_factory=lambda: TextCache(4096, 3 * BOUNDED_TEXT), repr=False)  # extractors.findings.judge
     token_vocab: frozenset[str] = frozenset()
     _roles: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
 
@@ -545,7 +550,10 @@ class RuleSet:
         return list(found)
 
     def clear_caches(self) -> None:
-        """Forget what was computed per text (benchmarks time a first pass with it)."""
+        """Forget what was computed per text, normalised texts too (benchmarks time a first pass)."""
+        from extractors import clauses
+
+        clauses._normalise_short.cache_clear()
         self.scan_cache.clear()
         self.block_cache.clear()
         self.judge_cache.clear()

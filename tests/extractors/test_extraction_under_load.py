@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import extractors.rules as rules_module
-from extractors.clauses import normalise
 from extractors.findings import extract
 from extractors.readers import read
 from extractors.rules import load_rules
@@ -25,7 +24,6 @@ _BUSY = ("import time\nend = time.monotonic() + {cap}\nx = 0\n"
 def _everything(docs, rules) -> list:
     """Every decision of the extraction: findings and rejected clauses with offsets, hits, reasons."""
     rules.clear_caches()
-    normalise.cache_clear()
     out = []
     for doc in docs:
         ex = extract(doc, rules)
