@@ -5,7 +5,7 @@ reader (pdfplumber), which takes over when pypdfium2 refuses a file as corrupt.
     .venv/bin/python bench/bench_pdf_readers.py --pages 100  # also speed on a generated text PDF
 
 Each reader runs in its own interpreter (peak RSS is that reader's alone) over:
-  - the devset text PDFs (../shared/devset, when present) and the invented ruled-table PDF
+  - the devset text PDFs (tests.conftest.DEVSET, when present) and the invented ruled-table PDF
     of tests/fixtures/twins.py: pages/s, gold quotes found verbatim, table rows, and the
     findings' F1 against the main reader's findings on the same file;
   - the same files with their cross-reference data broken (tests.fixtures.twins.break_xref):
@@ -23,9 +23,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "bench" / ".cache"
-DEVSET = ROOT.parent / "shared" / "devset"
 sys.path.insert(0, str(ROOT))
+from tests.conftest import DEVSET  # noqa: E402
 
 PROBE = """
 import json, resource, sys, time
@@ -74,9 +73,11 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def probe(which: str, files: list[Path]) -> dict:
-    r = subprocess.run([sys.executable, "-c", PROBE, which, json.dumps([str(f) for f in files])],
-                       capture_output=True, text=True, cwd=ROOT,
-                       env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    from extractors.sandbox import child_env
+
+    with tempfile.TemporaryDirectory(prefix="zg-bench-") as tmp:  # the environment a sandboxed read gets
+        r = subprocess.run([sys.executable, "-c", PROBE, which, json.dumps([str(f) for f in files])],
+                           capture_output=True, text=True, cwd=ROOT, env=child_env(tmp))
     if r.returncode:
         raise SystemExit(f"{which} failed: {r.stderr[-1500:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
