@@ -39,6 +39,9 @@ def main() -> int:
     ap.add_argument("--only", default="")
     ap.add_argument("--ext", default="docx", choices=["docx", "pdf", "all"])
     ap.add_argument("--diff", action="store_true")
+    ap.add_argument("--full", default=None,
+                    help="write every finding and rejected clause with offsets, rule hits and explanation "
+                         "(JSONL) to compare two versions of the extraction code exactly")
     ap.add_argument("--scale", type=int, default=0,
                     help="also time one document made of every read document repeated N times")
     args = ap.parse_args()
@@ -50,7 +53,7 @@ def main() -> int:
     t0 = time.perf_counter()
     rules = load_rules()
     t_load = time.perf_counter() - t0
-    rows, timing, docs_read = [], [], []
+    rows, timing, docs_read, full = [], [], [], []
     for path in sorted(docs.iterdir()):
         if path.suffix.lower() not in exts or (only and path.stem not in only):
             continue
@@ -67,6 +70,7 @@ def main() -> int:
         timing.append((path.name, len(doc.text), t2 - t1, t3 - t2, len(ex.findings)))
         docs_read.append(doc)
         rows += predictions_for(path.name, ex)
+        full += _full_rows(path.name, ex)
     print(f"rules {rules.version}: load {t_load * 1000:.0f} ms")
     for name, n, tr, te, nf in timing:
         print(f"  {name:<22} {n:>6} chars  read {tr * 1000:7.0f} ms  extract {te * 1000:6.0f} ms  findings {nf}")
@@ -80,6 +84,10 @@ def main() -> int:
         with open(args.pred, "w", encoding="utf-8") as fh:
             for r in rows:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    if args.full:
+        with open(args.full, "w", encoding="utf-8") as fh:
+            for r in full:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     if gold_path.exists():
         gold = load_jsonl(gold_path)
         stems = {Path(r["doc"]).stem for r in rows}
@@ -89,6 +97,20 @@ def main() -> int:
         if args.diff:
             _diff(gold, rows)
     return 0
+
+
+def _full_rows(name: str, ex) -> list[dict]:
+    """Everything the extraction decided for one document, in a stable order."""
+    out = [{"doc": name, "kind": ex.kind, "kind_cues": ex.kind_cues, "counts": ex.counts}]
+    for label, drafts in (("finding", ex.findings), ("rejected", ex.rejected)):
+        for f in drafts:
+            out.append({"doc": name, "as": label, "start": f.start, "end": f.end, "quote": f.quote,
+                        "subject": f.subject, "category": f.category, "severity": f.severity,
+                        "person": f.person, "post": f.post, "score": f.score,
+                        "hits": [[h.rule_id, h.kind, h.matched, h.weight] for h in f.hits],
+                        "vetoes": [[h.rule_id, h.matched] for h in f.vetoes_considered],
+                        "explanation": f.explanation})
+    return out
 
 
 def _scale(docs: list, rules, n: int) -> None:

@@ -36,9 +36,29 @@ def _t2s() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _table() -> dict[int, str]:
+    """One translation table doing both steps: traditional -> simplified, then punctuation."""
+    table = {k: v.translate(_PUNCT_MAP) for k, v in _t2s().items()}
+    for k, v in _PUNCT_MAP.items():
+        table.setdefault(k, v)
+    return table
+
+
+_CACHED_MAX = 2000  # longer texts (a whole document) are not kept: memory stays bounded
+
+
 def normalise(text: str) -> str:
-    """Same-length copy for matching: simplified characters and full-width punctuation."""
-    return text.translate(_t2s()).translate(_PUNCT_MAP)
+    """Same-length copy for matching: simplified characters and full-width punctuation
+    (kept for recent short texts: every stage normalises the same block text again)."""
+    if len(text) > _CACHED_MAX:
+        return text.translate(_table())
+    return _normalise_short(text)
+
+
+@lru_cache(maxsize=8192)
+def _normalise_short(text: str) -> str:
+    return text.translate(_table())
 
 
 SENT_END = "。！？"

@@ -54,25 +54,52 @@ def _section_text(block) -> str:
     return normalise(" / ".join(block.section))
 
 
+def _problem_or_category(r) -> bool:
+    return r.role in ("problem", "category")
+
+
+def _section_context(r) -> bool:
+    return r.kind == "context" and r.scope == "section"
+
+
+def _veto_rule(r) -> bool:
+    return r.kind == "veto"
+
+
 def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
           tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
+    """`_judge`, kept per rule set for recent inputs: the stages judge the same span again (a
+    clause, then its list items; a repeated sentence in a long report). Each call gets its own
+    copy, as callers change the lists."""
+    key = (text, sentence, section, kind, threshold, listed)
+    j = rules.judge_cache.get(key)
+    if j is None:
+        j = _judge(text, sentence, section, kind, rules, tokens, threshold, listed)
+        rules.judge_cache.put(key, j)
+    return Judgement(j.score, j.category, list(j.hits), list(j.vetoes), list(j.checked),
+                     {c: list(w) for c, w in j.cat_words.items()})
+
+
+def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
+           tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
     """Weigh the problem rules and check every veto for one clause (all normalised text).
 
     `listed`: the clause is an item of a list of problems, which states a problem by its place.
     There a modal word (要, 必须) that only turns up after the head clause belongs to the
     description (…不在岗，群众找人要打电话), not to a requirement; one in the head still vetoes."""
     tokens = tokens or Tokens(text, rules)
-    cands = rules.keyword_candidates(text)
+    scan = rules.scan(text)  # one automaton pass: only rules with a keyword or anchor here are run
+    cands = scan.keywords
     head = head_end(text)
     hits: list[RuleHit] = []
     cat_score: dict[str, float] = {}
     cat_words: dict[str, list[str]] = {}
     score = 0.0
     matched = []
-    for r in rules.rules:
-        if r.role not in ("problem", "category") or (r.regex is None and r.id not in cands):
+    for r in rules.candidates(rules.subset("problem_category", _problem_or_category), scan):
+        if r.regex is None and r.id not in cands:
             continue
-        found = r.matches(text, tokens)
+        found = r.matches(text, tokens, scan)
         if found:
             matched.append((r, found))
     # a topic word inside a longer topic word of another category (查处 in 查处偏软) does not vote
@@ -95,8 +122,9 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
             cat_words.setdefault(r.category, []).extend(w for w in first if w not in cat_words[r.category])
     own_words = bool(cat_score)  # the problem's own words decide its category before the heading does
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
-        for r in rules.rules:
-            if r.kind == "context" and r.scope == "section" and r.matches(section):
+        sec_scan = rules.scan(section)
+        for r in rules.candidates(rules.subset("section_context", _section_context), sec_scan):
+            if r.matches(section, None, sec_scan):
                 hits.append(RuleHit(r.id, r.kind, section, r.weight))
                 if r.category and not own_words:
                     cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight
@@ -106,11 +134,15 @@ def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     vetoes, checked = [], []
     if score < threshold:  # not a candidate: no need to weigh the vetoes
         return Judgement(score, category, hits, vetoes, checked, cat_words)
-    for r in rules.rules:
-        if r.kind != "veto" or (r.only_kinds and kind not in r.only_kinds):
+    scans = {"clause": scan, "sentence": rules.scan(sentence), "section": rules.scan(section),
+             "kind": rules.scan(kind)}
+    targets = {"clause": text, "sentence": sentence, "section": section, "kind": kind}
+    for r in rules.subset("veto", _veto_rule):
+        if r.only_kinds and kind not in r.only_kinds:
             continue
-        target = {"clause": text, "sentence": sentence, "section": section, "kind": kind}[r.scope]
-        found = r.matches(target, tokens if r.scope == "clause" else None)
+        target, target_scan = targets[r.scope], scans[r.scope]
+        found = (r.matches(target, tokens if r.scope == "clause" else None, target_scan)
+                 if rules.may_fire(r, target_scan) else [])
         if found and listed and r.klass == "requirement" and r.scope == "clause" and head < len(text):
             if all(s0 > head for s0, _, _ in found):
                 found = []

@@ -2,16 +2,25 @@
 
 Rules are data so that a reviewer can read why a finding was made and a domain expert can
 change wording without touching code. Every rule carries its own positive and negative
-example sentences; the tests run them all. Regular expressions run under a time limit so a
-pathological input cannot hang ingestion; keywords are found with one Aho-Corasick
+example sentences; the tests run them all. Keywords are found with one Aho-Corasick
 automaton and confirmed on jieba token boundaries (never with `\\b`, which means nothing
 in Chinese).
+
+Speed: one automaton pass over a text finds every keyword and every literal a pattern
+cannot match without (its anchors), so a pattern runs only on texts that hold one of its
+anchors, and jieba only on texts with a keyword candidate. A pattern whose cost is bounded
+(repeats over single characters only, on a text of bounded length) runs without a time
+limit; any other runs under REGEX_TIMEOUT, and a timed-out search is retried once under
+REGEX_RETRY_TIMEOUT and recorded (`regex_timeouts`), so a finding never depends on how
+busy the machine is unless a pattern is pathological.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import threading
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -25,7 +34,9 @@ from extractors.clauses import normalise
 from models import vocabulary as V
 
 RULES_DIR = Path(__file__).parent / "rules"
-REGEX_TIMEOUT = 0.05  # seconds per search; a timed-out search counts as no match
+REGEX_TIMEOUT = 0.05  # seconds per search for a pattern whose cost is not bounded by its form
+REGEX_RETRY_TIMEOUT = 1.0  # the one retry of a timed-out search; only then does it count as no match
+BOUNDED_TEXT = 2000  # texts up to this length run bounded-cost patterns without a time limit
 CATEGORIES = frozenset(V.CATEGORIES)  # the one vocabulary (models/vocabulary.py)
 COUNT_KEYS = {"problems_total", "problems_rectified", "problems_in_progress", "reminder_talk",
               "criticism_education", "admonishment", "organizational_handling", "disciplinary_sanction",
@@ -140,19 +151,34 @@ class Rule:
     not_after: tuple[str, ...] = ()
     not_before: tuple[str, ...] = ()
 
-    def matches(self, text: str, tokens: "Tokens | None" = None) -> list[tuple[int, int, str]]:
-        """Spans (start, end, matched text) where this rule fires in normalised `text`."""
+    def matches(self, text: str, tokens: "Tokens | None" = None, scan: "Scan | None" = None) -> list[tuple[int, int, str]]:
+        """Spans (start, end, matched text) where this rule fires in normalised `text` (`scan`: the
+        rule set's scan of that same text, when the caller has it)."""
+        if scan is None and self.owner is not None and self.owner.automaton is not None:
+            scan = self.owner.scan(text)
         if self.regex is not None:
+            if scan is not None and self.id in self.owner.anchored and self.id not in scan.anchors:
+                return []  # none of the literals the pattern needs is in the text
             return [(s, e, text[s:e]) for s, e in search_all(self.regex, text)]
+        if scan is not None:
+            found = scan.keywords.get(self.id)
+            if not found:
+                return []
+            at: dict[str, list[int]] = {}
+            for s0, _, w in found:
+                at.setdefault(w, []).append(s0)
+            starts = {w: sorted(set(v)) for w, v in at.items()}
+        else:
+            starts = {w: _find_all(text, w) for w in self.words}
         if self.scope in ("section", "kind"):
-            return [(i, i + len(w), w) for w in self.words for i in _find_all(text, w)]
+            return [(i, i + len(w), w) for w in self.words for i in starts.get(w, ())]
         tokens = tokens or Tokens(text, self.owner)
         # topic words only steer the category: the head or tail of a compound counts too
         # (资金 in 专项资金), a word cut across two tokens does not (分工 in 部分/工程)
         check = tokens.inside_token if self.role == "category" else tokens.on_boundaries
         out = []
         for w in self.words:
-            for start in _find_all(text, w):
+            for start in starts.get(w, ()):
                 end = start + len(w)
                 if self.not_after and text[:start].endswith(self.not_after):
                     continue
@@ -182,22 +208,40 @@ def phrase_closes(text: str, end: int) -> bool:
     return text.startswith(_PHRASE_FOLLOW, end)
 
 
+# pattern text -> searches that timed out: under REGEX_TIMEOUT (then retried) and, as "final",
+# under REGEX_RETRY_TIMEOUT too (counted as no match); read by benchmarks and tests
+regex_timeouts: Counter = Counter()
+
+
 def iter_matches(pattern: regex.Pattern, text: str) -> list:
-    """All non-empty matches under the time limit; a timeout counts as no match (and is logged)."""
-    try:
-        return [m for m in pattern.finditer(text, timeout=REGEX_TIMEOUT) if m.end() > m.start()]
-    except TimeoutError:
-        log.warning("regex %s timed out on %d chars", pattern.pattern[:40], len(text))
-        return []
+    """All non-empty matches; a bounded-cost pattern on a bounded text runs without a time limit."""
+    if len(text) <= BOUNDED_TEXT and bounded_cost(pattern.pattern):
+        return [m for m in pattern.finditer(text) if m.end() > m.start()]
+    return _limited(pattern, text, lambda limit: [m for m in pattern.finditer(text, timeout=limit)
+                                                  if m.end() > m.start()], [])
 
 
 def match_at(pattern: regex.Pattern, text: str, pos: int):
-    """pattern.match at `pos` under the time limit; None on timeout."""
+    """pattern.match at `pos`, time-limited like iter_matches; None after a final timeout."""
+    if len(text) <= BOUNDED_TEXT and bounded_cost(pattern.pattern):
+        return pattern.match(text, pos)
+    return _limited(pattern, text, lambda limit: pattern.match(text, pos, timeout=limit), None)
+
+
+def _limited(pattern: regex.Pattern, text: str, run, failed):
+    """Run under REGEX_TIMEOUT; on a timeout record it and retry once under the long limit, so a
+    busy machine does not turn a match into no match; only a second timeout gives `failed`."""
     try:
-        return pattern.match(text, pos, timeout=REGEX_TIMEOUT)
+        return run(REGEX_TIMEOUT)
     except TimeoutError:
-        log.warning("regex %s timed out on %d chars", pattern.pattern[:40], len(text))
-        return None
+        regex_timeouts[pattern.pattern] += 1
+        log.warning("regex %s timed out on %d chars; retrying", pattern.pattern[:40], len(text))
+    try:
+        return run(REGEX_RETRY_TIMEOUT)
+    except TimeoutError:
+        regex_timeouts["final:" + pattern.pattern] += 1
+        log.error("regex %s timed out twice on %d chars: counted as no match", pattern.pattern[:40], len(text))
+        return failed
 
 
 def search_all(pattern: regex.Pattern, text: str) -> list[tuple[int, int]]:
@@ -205,38 +249,215 @@ def search_all(pattern: regex.Pattern, text: str) -> list[tuple[int, int]]:
     return [m.span() for m in iter_matches(pattern, text)]
 
 
+try:  # the standard library's regular-expression parser, to read a pattern's form
+    import re._constants as _sre
+    import re._parser as _sre_parse
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+_UNICODE_PROPERTY = regex.compile(r"\\[pP]\{[^}]*\}")  # \p{Han}: regex-only, read as \w (some word character)
+_ANCHOR_CLASS_MAX = 8  # a character class of at most this many characters gives one anchor each
+_SHORT_REPEAT = 20  # a repeat up to this many characters counts as a constant, not as the text's length
+_GROUP_REPEAT = 4  # a repeated group may repeat at most this often to keep a bounded cost
+_CHAR_OPS = {_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN, _sre.ANY, _sre.CATEGORY}
+_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT} | ({_sre.POSSESSIVE_REPEAT} if hasattr(_sre, "POSSESSIVE_REPEAT") else set())
+
+
+def _parse(pattern: str):
+    """The pattern's parse tree, or None when the standard parser does not read it (regex-only syntax)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = _sre_parse.parse(_UNICODE_PROPERTY.sub(r"\\w", pattern))
+    except Exception:  # noqa: BLE001 - any syntax the standard parser refuses: no shortcut for it
+        return None
+    return None if tree.state.flags & _sre.SRE_FLAG_IGNORECASE else tree
+
+
+def anchors(pattern: str) -> frozenset[str] | None:
+    """Literals one of which every match of `pattern` contains, or None when none can be named.
+
+    Read from the parse tree: a run of literal characters, an alternation whose every branch
+    has anchors, a group, a repeat of at least one, a small character class. A concatenation
+    takes the part whose anchors are longest. Only sure statements: a pattern with anchors
+    cannot match a text that holds none of them."""
+    tree = _parse(pattern)
+    return _required(list(tree)) if tree is not None else None
+
+
+def _required(items) -> frozenset[str] | None:
+    options: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        if op is _sre.LITERAL:
+            run += chr(av)
+            continue
+        prev, run = run, ""
+        if prev:
+            options.append(frozenset([prev]))
+        sub = None
+        if op is _sre.SUBPATTERN:
+            add_flags = av[1]
+            sub = None if add_flags & _sre.SRE_FLAG_IGNORECASE else _required(list(av[-1]))
+        elif op is _sre.BRANCH:
+            subs = [_required(list(b)) for b in av[1]]
+            sub = None if any(x is None for x in subs) else frozenset().union(*subs)
+            leads = [_lead(list(b)) for b in av[1]]
+            if prev and all(leads):  # the parser cuts 公务车辆|公车 into 公(?:务车辆|车)
+                options.append(frozenset(prev + x for x in leads))
+        elif op in _REPEATS:
+            lo, _hi, body = av
+            sub = _required(list(body)) if lo >= 1 else None
+        elif op is _sre.IN:
+            chars = []
+            for iop, iav in av:
+                if iop is _sre.LITERAL:
+                    chars.append(chr(iav))
+                elif iop is _sre.RANGE and iav[1] - iav[0] < _ANCHOR_CLASS_MAX:
+                    chars += [chr(c) for c in range(iav[0], iav[1] + 1)]
+                else:  # NEGATE, CATEGORY, a long range
+                    chars = []
+                    break
+            sub = frozenset(chars) if 0 < len(chars) <= _ANCHOR_CLASS_MAX else None
+        elif hasattr(_sre, "ATOMIC_GROUP") and op is _sre.ATOMIC_GROUP:
+            sub = _required(list(av))
+        if sub:
+            options.append(sub)
+    if run:
+        options.append(frozenset([run]))
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(len(x) for x in o), -len(o)))
+
+
+def _lead(items) -> str:
+    """The literal characters a sequence opens with."""
+    out = ""
+    for op, av in items:
+        if op is not _sre.LITERAL:
+            break
+        out += chr(av)
+    return out
+
+
+_BOUNDED: dict[str, bool] = {}
+
+
+def bounded_cost(pattern: str) -> bool:
+    """Can the pattern not backtrack explosively? Yes when it has no back-reference, every repeat
+    is over a single character, and at most two repeats may run the text's length (the rest are
+    short): its work is then polynomial of degree two at most in a text of bounded length."""
+    known = _BOUNDED.get(pattern)
+    if known is None:
+        tree = _parse(pattern)
+        known = _BOUNDED[pattern] = tree is not None and _cost_bounded(list(tree), [0])
+    return known
+
+
+def _cost_bounded(items, long_repeats: list[int]) -> bool:
+    for op, av in items:
+        if op in _REPEATS:
+            lo, hi, body = av
+            body = list(body)
+            if len(body) != 1 or body[0][0] not in _CHAR_OPS:
+                # a repeated group: (a|aa)+ can take exponential time; (?:主要)? cannot
+                if hi > _GROUP_REPEAT or not _cost_bounded(body, long_repeats):
+                    return False
+            elif hi - lo > _SHORT_REPEAT:
+                long_repeats[0] += 1
+                if long_repeats[0] > 2:
+                    return False
+        elif op is _sre.SUBPATTERN:
+            if not _cost_bounded(list(av[-1]), long_repeats):
+                return False
+        elif op is _sre.BRANCH:
+            if not all(_cost_bounded(list(b), long_repeats) for b in av[1]):
+                return False
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            if not _cost_bounded(list(av[1]), long_repeats):
+                return False
+        elif hasattr(_sre, "ATOMIC_GROUP") and op is _sre.ATOMIC_GROUP:
+            if not _cost_bounded(list(av), long_repeats):
+                return False
+        elif op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS) or op not in _CHAR_OPS | {_sre.AT}:
+            return False  # back-references and anything not read here: keep the time limit
+    return True
+
+
 class Tokens:
-    """jieba token boundaries of one text, computed once and only when a keyword needs them."""
+    """jieba token boundaries of one text, only where a keyword candidate needs them.
+
+    jieba cuts each run of word characters (the runs between punctuation) on its own, so the
+    boundaries near a candidate depend only on the runs it touches: those are cut (once per
+    rule set and run, kept in its block cache) and nothing else. Same boundaries as cutting
+    the whole text at once."""
 
     def __init__(self, text: str, rules: "RuleSet | None") -> None:
         self.text = text
         self._rules = rules
-        self._bounds: set[int] | None = None
+        self._runs: list[tuple[int, int, str]] | None = None  # (start, end, run) covering the text
+        self._near: dict[tuple[int, int], tuple[set[int], list[tuple[int, int]]]] = {}
 
     def inside_token(self, start: int, end: int) -> bool:
         """On boundaries, or the head or tail of a single token."""
         if self.on_boundaries(start, end):
             return True
-        inner = any(start < b < end for b in self._bounds)
-        return not inner and (start in self._bounds or end in self._bounds)
+        bounds, _ = self._around(start, end)
+        inner = any(start < b < end for b in bounds)
+        return not inner and (start in bounds or end in bounds)
 
     def on_boundaries(self, start: int, end: int) -> bool:
-        if self._bounds is None:
-            seg = segmenter(self._rules.userdict if self._rules else None,
-                            self._rules.token_words if self._rules else ())
-            pos, bounds, own = 0, {0}, []
-            vocab = set(self._rules.token_words) if self._rules else set()
-            for tok in seg.cut(self.text, HMM=False):
-                if tok in vocab:
-                    own.append((pos, pos + len(tok)))
-                pos += len(tok)
-                bounds.add(pos)
-            self._bounds, self._own = bounds, own
-        if start in self._bounds and end in self._bounds:
+        bounds, own = self._around(start, end)
+        if start in bounds and end in bounds:
             return True
         # a specific term (3+ characters) inside one of our own longer terms (职数配备不齐 holds
         # 配备不齐) is still a real hit; short words (要 in 跑官要官) are not
-        return end - start >= 3 and any(s <= start and end <= e for s, e in self._own)
+        return end - start >= 3 and any(s <= start and end <= e for s, e in own)
+
+    def _around(self, start: int, end: int) -> tuple[set[int], list[tuple[int, int]]]:
+        """Token boundaries and our own terms' spans in the runs that touch [start, end]."""
+        got = self._near.get((start, end))
+        if got is not None:
+            return got
+        if self._runs is None:
+            from jieba import re_han_default
+
+            runs, pos = [], 0
+            for piece in re_han_default.split(self.text):
+                if piece:
+                    runs.append((pos, pos + len(piece), piece))
+                    pos += len(piece)
+            self._runs = runs
+        rules = self._rules
+        seg = segmenter(rules.userdict if rules else None, rules.token_words if rules else ())
+        vocab = rules.token_vocab if rules else frozenset()
+        bounds, own = {0}, []
+        for r0, r1, piece in self._runs:
+            if r0 > end or r1 < start:
+                continue
+            local = rules.block_cache.get(piece) if rules else None
+            if local is None:
+                local = _run_tokens(seg, piece, vocab)
+                if rules:
+                    rules.block_cache.put(piece, local)
+            cuts, terms = local
+            bounds.add(r0)
+            bounds.update(r0 + c for c in cuts)
+            own.extend((r0 + a, r0 + b) for a, b in terms)
+        self._near[(start, end)] = (bounds, own)
+        return bounds, own
+
+
+def _run_tokens(seg, piece: str, vocab) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """Token ends of one run as jieba cuts it (HMM off), and the spans of its tokens that are our terms."""
+    pos, cuts, terms = 0, [], []
+    for tok in seg.cut(piece, HMM=False):
+        if tok in vocab:
+            terms.append((pos, pos + len(tok)))
+        pos += len(tok)
+        cuts.append(pos)
+    return tuple(cuts), tuple(terms)
 
 
 _SEG_LOCK = threading.Lock()
@@ -261,6 +482,40 @@ def segmenter(userdict: Path | None, extra_words: tuple[str, ...] = ()):
     return seg
 
 
+class TextCache:
+    """What was computed for recent texts, bounded: emptied when full, long texts never kept (one
+    per rule set; plain dict operations, safe across threads). It only saves work, never changes
+    a result."""
+
+    def __init__(self, size: int, longest: int = BOUNDED_TEXT) -> None:
+        self.size = size
+        self.longest = longest
+        self._d: dict = {}
+
+    def get(self, key):
+        return self._d.get(key)
+
+    def put(self, key, val) -> None:
+        size = sum(len(k) for k in key if isinstance(k, str)) if isinstance(key, tuple) else len(key)
+        if size > self.longest:
+            return
+        if len(self._d) >= self.size:
+            self._d = {}
+        self._d[key] = val
+
+    def clear(self) -> None:
+        self._d = {}
+
+
+@dataclass
+class Scan:
+    """What one automaton pass found in a text: keyword spans by rule, and the pattern rules
+    one of whose anchors occurs (only those can match)."""
+
+    keywords: dict[str, list[tuple[int, int, str]]]
+    anchors: set[str]
+
+
 @dataclass
 class CountRule:
     key: str
@@ -278,11 +533,68 @@ class RuleSet:
     kinds: list[tuple[str, regex.Pattern, list[str]]] = field(default_factory=list)
     vocab: dict[str, object] = field(default_factory=dict)
     userdict: Path | None = None
-    automaton: object = None  # Aho-Corasick over every keyword word -> [(rule, word)]
+    automaton: object = None  # Aho-Corasick over every keyword word -> [(rule, word)] and pattern anchor -> [(rule, None)]
     token_words: tuple[str, ...] = ()  # problem and veto keywords, added to jieba as words
+    anchored: set[str] = field(default_factory=set)  # pattern rules that need one of their anchors
+    unanchored: set[str] = field(default_factory=set)  # pattern rules that may match any text
+    scan_cache: TextCache = field(default_factory=lambda: TextCache(4096), repr=False)
+    block_cache: TextCache = field(default_factory=lambda: TextCache(16384), repr=False)
+    judge_cache: TextCache = field(default_factory=lambda: TextCache(4096, 3 * BOUNDED_TEXT), repr=False)  # extractors.findings.judge
+    token_vocab: frozenset[str] = frozenset()
+    _roles: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
 
     def by_role(self, role: str) -> list[Rule]:
-        return [r for r in self.rules if r.role == role]
+        found = self._roles.get(role)
+        if found is None:
+            found = self._roles[role] = [r for r in self.rules if r.role == role]
+        return list(found)
+
+    def clear_caches(self) -> None:
+        """Forget what was computed per text, normalised texts too (benchmarks time a first pass)."""
+        from extractors import clauses
+
+        clauses._normalise_short.cache_clear()
+        self.scan_cache.clear()
+        self.block_cache.clear()
+        self.judge_cache.clear()
+
+    def candidates(self, rules: list[Rule], scan: Scan) -> list[Rule]:
+        """Those of `rules` (in their order) that may fire on the scanned text: a keyword or an
+        anchor of theirs is in it, or they are patterns without anchors (`matches` still decides)."""
+        if self.automaton is None:
+            return list(rules)
+        kw, an, free = scan.keywords, scan.anchors, self.unanchored
+        return [r for r in rules if r.id in kw or r.id in an or r.id in free]
+
+    def may_fire(self, rule: Rule, scan: Scan) -> bool:
+        """Can `rule` fire on the scanned text at all (see `candidates`)?"""
+        return (self.automaton is None or rule.id in scan.keywords or rule.id in scan.anchors
+                or rule.id in self.unanchored)
+
+    def subset(self, name: str, keep) -> list[Rule]:
+        """The rules `keep` selects, in file order, selected once per rule set under `name`."""
+        key = "subset:" + name
+        found = self._roles.get(key)
+        if found is None:
+            found = self._roles[key] = [r for r in self.rules if keep(r)]
+        return found
+
+    def scan(self, text: str) -> Scan:
+        """Keyword spans and present anchors of `text` in one automaton pass (cached per text)."""
+        got = self.scan_cache.get(text)
+        if got is None:
+            keywords: dict[str, list[tuple[int, int, str]]] = {}
+            anchors: set[str] = set()
+            if self.automaton is not None and text:
+                for end, entries in self.automaton.iter(text):
+                    for rule_id, word in entries:
+                        if word is None:
+                            anchors.add(rule_id)
+                        else:
+                            keywords.setdefault(rule_id, []).append((end - len(word) + 1, end + 1, word))
+            got = Scan(keywords, anchors)
+            self.scan_cache.put(text, got)
+        return got
 
     def get(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -299,13 +611,7 @@ class RuleSet:
 
     def keyword_candidates(self, text: str) -> dict[str, list[tuple[int, int, str]]]:
         """rule id -> keyword spans in `text`, found in one automaton pass (not yet boundary-checked)."""
-        out: dict[str, list[tuple[int, int, str]]] = {}
-        if self.automaton is None or not text:
-            return out
-        for end, entries in self.automaton.iter(text):
-            for rule_id, word in entries:
-                out.setdefault(rule_id, []).append((end - len(word) + 1, end + 1, word))
-        return out
+        return self.scan(text).keywords
 
 
 def _compile(pattern: str, vocab: dict, where: str) -> regex.Pattern:
@@ -371,12 +677,20 @@ def load_rules(directory: Path | None = None) -> RuleSet:
             rs.kinds.append((spec.kind, _compile(spec.pattern, vocab, f"{f.name}:{spec.kind}"), spec.examples))
     rs.token_words = tuple(sorted({w for r in rs.rules if r.kind in ("keyword", "veto") and r.role not in ("category", "evaluation")
                                    and r.scope in ("clause", "head", "sentence") for w in r.words if len(w) > 1}))
+    rs.token_vocab = frozenset(rs.token_words)
     auto = ahocorasick.Automaton()
     for r in rs.rules:
-        if r.regex is None and r.scope in ("clause", "head", "sentence"):
+        if r.regex is None:
             for w in r.words:
                 entries = auto.get(w) if w in auto else []
                 auto.add_word(w, entries + [(r.id, w)])
+        else:
+            for a in anchors(r.regex.pattern) or ():
+                entries = auto.get(a) if a in auto else []
+                auto.add_word(a, entries + [(r.id, None)])
+                rs.anchored.add(r.id)
+            if r.id not in rs.anchored:
+                rs.unanchored.add(r.id)
     if len(auto):
         auto.make_automaton()
         rs.automaton = auto

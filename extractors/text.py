@@ -20,6 +20,11 @@ CJK_PUNCT = "\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d\u2014\u2026\u00b
 _CJK_RE = re.compile(f"[{CJK}]")
 _SPACE_AROUND_CJK = re.compile(f"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000]+|[ \t\u3000]+(?=[{CJK}{CJK_PUNCT}])")
 _CID = re.compile(r"\(cid:\d+\)")
+_SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
+_CONTROL_OR_PRIVATE = re.compile("[\x00-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
+_ASCII_LETTER = re.compile("[A-Za-z]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone UTF-16 half
+_ASCII_SYMBOL = re.compile("[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]")  # ASCII, not a letter or digit
 
 
 @dataclass
@@ -53,17 +58,16 @@ def garbled(text: str) -> str | None:
     """
     cids = len(_CID.findall(text))
     text = _CID.sub("\x00", text)
-    chars = [c for c in text if not c.isspace()]
+    chars = _SPACE.sub("", text)  # counted by character class, one C pass each (every page is checked)
     if len(chars) < 5:
         return None
     n = len(chars)
-    bad = sum(1 for c in chars if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or "\ue000" <= c <= "\uf8ff"
-              or c == "\ufffd")
+    bad = len(_CONTROL_OR_PRIVATE.findall(chars))
     if cids or bad / n > 0.03:
         return "文字编码异常（字体缺少编码映射）"
-    cjk = sum(1 for c in chars if _CJK_RE.match(c))
-    letters = sum(1 for c in chars if c.isascii() and c.isalpha())
-    symbols = sum(1 for c in chars if c.isascii() and not c.isalnum())
+    cjk = len(_CJK_RE.findall(chars))
+    letters = len(_ASCII_LETTER.findall(chars))
+    symbols = len(_ASCII_SYMBOL.findall(chars))
     # Real text is mostly Chinese, or mostly Latin words; junk is symbols and odd letters.
     if cjk / n < 0.2 and symbols / n > 0.25:
         return "文字内容异常（疑似乱码）"
@@ -452,6 +456,6 @@ def join_surrogates(text: str) -> str:
     """UTF-16 halves read one code unit at a time (pdfium does so for 𝐻 and other characters
     beyond the BMP) joined into their character; a half without its partner becomes U+FFFD.
     Text with lone halves cannot be stored or sent as UTF-8."""
-    if not any("\ud800" <= c <= "\udfff" for c in text):
+    if not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -29,6 +29,7 @@ from extractors.text import Line, garbled, fold_tables, join_lines, join_surroga
 
 MAX_PAGES = 5000
 QUOTES = set("“”‘’\"'「」『』《》〈〉")
+_QUOTE_CODES = frozenset(ord(q) for q in QUOTES)
 MIN_PAGE_CHARS = 10  # fewer non-space characters than this: the page has no text layer
 STAMPED_SCAN_CHARS = 60  # a page image with no more text than this on it is a scan
 
@@ -296,12 +297,15 @@ def page_text_lines(tp, page_no: int, height: float) -> list[Line]:
     if n <= 0:
         return []
     handle = tp.raw
-    codes = [raw.FPDFText_GetUnicode(handle, i) for i in range(n)]
+    get_unicode = raw.FPDFText_GetUnicode
+    codes = [get_unicode(handle, i) for i in range(n)]
+    chars = [_char(c) for c in codes]  # once per character, not once per use
     rect = raw.FS_RECTF()
+    rect_ref, loose_box = ctypes.byref(rect), raw.FPDFText_GetLooseCharBox  # looked up once per page
 
     def box(i: int) -> tuple[float, float, float, float]:
         # the loose box spans the font's ascent to descent: the same height for 一 and 国
-        raw.FPDFText_GetLooseCharBox(handle, i, ctypes.byref(rect))
+        loose_box(handle, i, rect_ref)
         return rect.left, rect.right, height - rect.top, height - rect.bottom
 
     out: list[Line] = []
@@ -323,10 +327,11 @@ def page_text_lines(tp, page_no: int, height: float) -> list[Line]:
             continue
         if 0xF000 <= codes[idx[0]] <= 0xF0FF:  # a Symbol/Wingdings bullet: a list mark, not text
             codes[idx[0]] = 0x2022
-        if gapped or any(_char(codes[j]) in QUOTES for j in idx):
-            out.extend(_segments(idx, codes, box, page_no))
+            chars[idx[0]] = "\u2022"
+        if gapped or not _QUOTE_CODES.isdisjoint([codes[j] for j in idx]):
+            out.extend(_segments(idx, chars, box, page_no))
         else:
-            text = join_surrogates("".join(_char(codes[j]) for j in idx))
+            text = join_surrogates("".join([chars[j] for j in idx]))
             fx0, _, fy0, fy1 = box(idx[0])
             _, lx1, ly0, ly1 = box(idx[-1])
             if text.strip():
@@ -341,13 +346,13 @@ def _char(code: int) -> str:
         return "\ufffd"
 
 
-def _segments(idx: list[int], codes: list[int], box, page_no: int) -> list[Line]:
+def _segments(idx: list[int], chars: list[str], box, page_no: int) -> list[Line]:
     """A line's characters in x order (quote marks may be drawn out of order), cut
     where a wide gap separates table cells."""
     items = []
     for j in idx:
         x0, x1, y0, y1 = box(j)
-        items.append((x0, x1, y0, y1, _char(codes[j])))
+        items.append((x0, x1, y0, y1, chars[j]))
     items.sort(key=lambda it: it[0])
     size = sorted(it[3] - it[2] for it in items)[len(items) // 2] or 10.0
     groups: list[list[tuple]] = [[]]
