@@ -212,13 +212,6 @@ class Watcher:
 
 
 # -- what to do with a batch ------------------------------------------------------------------------
-def server_configured() -> bool:
-    """True when PREFECT_API_URL points at a Prefect server (else flows run in this process)."""
-    from prefect.settings import get_current_settings
-
-    return bool(get_current_settings().api.url)
-
-
 def in_process(on_result: Callable[[list[dict]], None] | None = None) -> Submit:
     """Run the ingest flow here; files move out of the folder as they are stored."""
     from flows.ingest import ingest_flow
