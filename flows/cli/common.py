@@ -2,7 +2,9 @@
 state, staff-facing error sentences, and the ingest progress bar."""
 from __future__ import annotations
 
+import json
 import logging
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -97,6 +99,27 @@ def check_choice(value: str | None, allowed: Iterable[str], what: str) -> str | 
     if value is not None and value not in allowed:
         raise StaffError(f"{what}“{value}”无效，可选：{'、'.join(allowed)}。")
     return value
+
+
+def print_json(data) -> None:
+    """Machine-readable output: UTF-8 JSON on stdout, Chinese kept as is."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def new_table(title: str, columns: Iterable[str], **options) -> Table:
+    """A rich table with these column headings (options apply to every column)."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, **options)
+    return table
+
+
+def get_or_fail(session, model, ident: int, message: str):
+    """The record with this id, or the staff sentence saying there is none."""
+    record = session.get(model, ident)
+    if record is None:
+        raise StaffError(message)
+    return record
 
 
 def print_outcomes(outcomes: list) -> None:

@@ -1,13 +1,10 @@
 """Documents received and what became of each entry."""
 from __future__ import annotations
 
-import json
-import sys
 
 import typer
-from rich.table import Table
 
-from flows.cli.common import console
+from flows.cli.common import console, new_table, print_json
 from models import vocabulary as V
 from models.settings import get_settings
 
@@ -23,11 +20,9 @@ def documents_list(as_json: bool = typer.Option(False, "--json", help="以JSON�
     with session_scope(get_settings().database_url) as s:
         rows = document_rows(s)
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        print_json(rows)
         return
-    table = Table(title="报告文件")
-    for col in ("文件", "结果", "原因", "页数", "类型", "提示"):
-        table.add_column(col)
+    table = new_table("报告文件", ("文件", "结果", "原因", "页数", "类型", "提示"))
     for r in rows:
         table.add_row(r["name"], V.DOC_STATUS.get(r["status"], r["status"]), r["reason"], str(r["pages"]),
                       V.KINDS.get(r["kind"], r["kind"]), notes_text(r))

@@ -1,16 +1,13 @@
 """Findings for terminal users: export (evaluation format), list, show (with evidence)."""
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from flows.cli.common import StaffError, check_choice, console, output_path, parse_id
+from flows.cli.common import check_choice, console, get_or_fail, new_table, output_path, parse_id, print_json
 from models import vocabulary as V
 from models.settings import get_settings
 
@@ -73,11 +70,9 @@ def findings_list(
                 "person": f.person, "post": f.post, "unit": f.unit, "state": f.state,
                 "corrected": f.corrected, "review_state": f.review_state, "reviewed_by": f.reviewed_by}
                for f, d in rows]
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+        print_json(out)
         return
-    table = Table(title=f"问题清单（{len(rows)}条）")
-    for col in ("编号", "文件", "页", "主体", "类别", "分流", "问题"):
-        table.add_column(col, overflow="fold")
+    table = new_table(f"问题清单（{len(rows)}条）", ("编号", "文件", "页", "主体", "类别", "分流", "问题"), overflow="fold")
     for f, d in rows:
         table.add_row(str(f.id), d.name, str(f.page), V.SUBJECTS.get(f.subject, f.subject),
                       V.CATEGORIES.get(f.category, f.category), V.ROUTES.get(f.route, f.route),
@@ -95,9 +90,7 @@ def findings_show(finding_id: str = typer.Argument(..., help="问题编号")) ->
 
     fid = parse_id(finding_id, "问题编号")
     with session_scope(get_settings().database_url) as s:
-        f = s.get(Finding, fid)
-        if f is None:
-            raise StaffError(f"没有编号为{fid}的问题。")
+        f = get_or_fail(s, Finding, fid, f"没有编号为{fid}的问题。")
         d = s.get(Document, f.document_id)
         task = s.exec(select(Task).where(Task.finding_id == f.id)).first()
         corrections = s.exec(select(Correction).where(Correction.fingerprint == f.fingerprint)

@@ -1,15 +1,13 @@
 """Commands that bring reports in or run extraction: ingest, demo, eval, reextract."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from flows.cli.common import console, print_outcomes, run_ingest, setup
+from flows.cli.common import console, new_table, print_json, print_outcomes, run_ingest, setup
 from flows.cli.reports import LABELS, write_reports
 from models import vocabulary as V
 from models.settings import get_settings
@@ -81,9 +79,7 @@ def demo() -> None:
                       .where(Finding.state == "active").group_by(Finding.subject, Finding.route)).all()
         n_docs = s.exec(select(func.count()).select_from(Document)).one()
         n_tasks = s.exec(select(func.count()).select_from(Task)).one()
-    table = Table(title="问题分布（主体 × 分流）")
-    for col in ("问题主体", "分流方式", "问题数"):
-        table.add_column(col)
+    table = new_table("问题分布（主体 × 分流）", ("问题主体", "分流方式", "问题数"))
     for subject, route, n in rows:
         table.add_row(V.SUBJECTS.get(subject, subject), V.ROUTES.get(route, route), str(n))
     console.print(table)
@@ -123,6 +119,6 @@ def eval_cmd(docs_dir: Path = typer.Argument(..., help="待评测的报告文件
             rows = prediction_rows(s)
         result = score(load_jsonl(gold), rows)
     if as_json:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        print_json(result)
     else:
         sys.stdout.write(format_report(result, result["per_document"]) + "\n")  # wide table: no wrapping

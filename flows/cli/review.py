@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from flows.cli.common import StaffError, console, output_path
+from flows.cli.common import StaffError, console, new_table, output_path, print_json
 from models import vocabulary as V
 from models.settings import get_settings
 
@@ -38,9 +38,7 @@ def rules_stats(as_json: bool = typer.Option(False, "--json", help="以JSON输�
         sys.stdout.write(json.dumps({r: t.as_dict() for r, t in stats.items()}, ensure_ascii=False, indent=1)
                          + "\n")
         return
-    table = Table(title="规则精确率（按审核结果）")
-    for col in ("规则", "确认/修改", "驳回", "待审核", "精确率"):
-        table.add_column(col)
+    table = new_table("规则精确率（按审核结果）", ("规则", "确认/修改", "驳回", "待审核", "精确率"))
     ordered = sorted(stats.items(), key=lambda kv: (kv[1].precision is None, kv[1].precision or 0, kv[0]))
     for rule_id, t in ordered:
         table.add_row(rule_id, str(t.right), str(t.wrong), str(t.pending), _pct(t.precision))
@@ -73,16 +71,14 @@ def rules_check(rules_dir: Path = typer.Argument(..., help="候选规则文件�
                "after": {k: result.after[k] for k in ("findings", "strict", "negatives")},
                "rules": {r: {"before": b.as_dict(), "after": a.as_dict()} for r, (b, a) in result.rules.items()},
                "changes": [vars(c) for c in result.changes]}
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+        print_json(out)
         return
     if not result.documents:
         console.print("尚无已审核的文件：请先在审核页面确认或驳回问题，再检验候选规则。")
         return
     console.print(f"已审核文件 {result.documents} 个；当前规则 {result.before_version}，"
                   f"候选规则 {result.after_version}。", highlight=False)
-    table = Table(title="得分（以审核结果为标准）")
-    for col in ("", "精确率", "召回率", "F1", "逐条精确率", "逐条召回率", "误识别的驳回项"):
-        table.add_column(col)
+    table = new_table("得分（以审核结果为标准）", ("", "精确率", "召回率", "F1", "逐条精确率", "逐条召回率", "误识别的驳回项"))
     for name, r in (("当前规则", result.before), ("候选规则", result.after)):
         f, st, n = r["findings"], r["strict"], r["negatives"]
         table.add_row(name, _pct(f["precision"]), _pct(f["recall"]), _pct(f["f1"]), _pct(st["precision"]),
@@ -133,14 +129,12 @@ def review_stale(as_json: bool = typer.Option(False, "--json", help="以JSON输�
                  "new": c.new, "actor": c.actor, "at": c.at.isoformat(), "reason": c.reason}
                 for c, f in stale_corrections(s)]
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        print_json(rows)
         return
     if not rows:
         console.print("没有暂不适用的审核意见。")
         return
-    table = Table(title="暂不适用的审核意见（原问题规则更新后未再识别）")
-    for col in ("问题", "原文", "字段", "修改为", "审核人", "理由"):
-        table.add_column(col)
+    table = new_table("暂不适用的审核意见（原问题规则更新后未再识别）", ("问题", "原文", "字段", "修改为", "审核人", "理由"))
     for r in rows:
         table.add_row(str(r["finding"]), r["quote"], r["field"], _value(r["field"], r["new"]), r["actor"],
                       r["reason"])

@@ -1,15 +1,12 @@
 """Inspection rounds and inspected units: list them, and correct what the text did not say right."""
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
 from typing import Optional
 
 import typer
-from rich.table import Table
 
-from flows.cli.common import StaffError, console, parse_id
+from flows.cli.common import StaffError, console, new_table, parse_id, print_json
 from models.settings import get_settings
 
 rounds_app = typer.Typer(no_args_is_help=True, help="巡察轮次：查看、修改、归入文件")
@@ -41,11 +38,9 @@ def rounds_list(as_json: bool = typer.Option(False, "--json", help="以JSON输�
                  "documents": [d.name for d in s.exec(select(Document).where(Document.round_id == r.id)).all()]}
                 for r in s.exec(select(InspectionRound).order_by(InspectionRound.id)).all()]
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        print_json(rows)
         return
-    table = Table(title=f"巡察轮次（{len(rows)}个）")
-    for col in ("编号", "名称", "巡察时间", "文件"):
-        table.add_column(col)
+    table = new_table(f"巡察轮次（{len(rows)}个）", ("编号", "名称", "巡察时间", "文件"))
     for r in rows:
         table.add_row(str(r["id"]), r["name"] + ("（回头看）" if r["revisit"] else ""),
                       f"{r['started'] or '?'} 至 {r['ended'] or '?'}", "、".join(r["documents"]))
@@ -100,11 +95,9 @@ def units_list(as_json: bool = typer.Option(False, "--json", help="以JSON输出
         rows = [{"id": u.id, "name": u.name, "aliases": list(u.aliases or []), "edited": u.edited}
                 for u in s.exec(select(Unit).order_by(Unit.id)).all()]
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        print_json(rows)
         return
-    table = Table(title=f"被巡察单位（{len(rows)}个）")
-    for col in ("编号", "名称", "文件中的称呼"):
-        table.add_column(col)
+    table = new_table(f"被巡察单位（{len(rows)}个）", ("编号", "名称", "文件中的称呼"))
     for r in rows:
         table.add_row(str(r["id"]), r["name"], "、".join(r["aliases"]))
     console.print(table)

@@ -1,14 +1,11 @@
 """The ledger's tasks for terminal users: list, show (with history), and lifecycle steps."""
 from __future__ import annotations
 
-import json
-import sys
 from typing import Callable, Optional
 
 import typer
-from rich.table import Table
 
-from flows.cli.common import StaffError, check_choice, console, parse_id
+from flows.cli.common import StaffError, check_choice, console, get_or_fail, new_table, parse_id, print_json
 from models import vocabulary as V
 from models.settings import get_settings
 
@@ -31,11 +28,9 @@ def tasks_list(status: Optional[str] = typer.Option(None, help="只列出该状�
     with session_scope(get_settings().database_url) as s:
         rows = task_views(s, status=status, unit=unit, round_=round_, overdue=overdue)
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        print_json(rows)
         return
-    table = Table(title=f"整改任务（{len(rows)}项）")
-    for col in ("编号", "问题", "分流", "责任人/单位", "期限", "状态", "预警"):
-        table.add_column(col)
+    table = new_table(f"整改任务（{len(rows)}项）", ("编号", "问题", "分流", "责任人/单位", "期限", "状态", "预警"))
     style = {"green": "green", "yellow": "yellow", "red": "red"}
     for r in rows:
         mark = "".join(f"（{f}）" for f in r["flags"])
@@ -60,7 +55,7 @@ def tasks_report(document_id: str = typer.Argument(..., help="整改报告的文
             raise StaffError(f"编号为{did}的文件不是已收到的整改报告。")
         check = report_check(s, doc)
     if as_json:
-        sys.stdout.write(json.dumps(check, ensure_ascii=False, indent=1) + "\n")
+        print_json(check)
         return
     lines = [f"[bold]整改报告：{check['document']}[/bold]"]
     for i in check["items"]:
@@ -86,9 +81,7 @@ def tasks_show(task_id: str = typer.Argument(..., help="任务编号")) -> None:
 
     tid = parse_id(task_id, "任务编号")
     with session_scope(get_settings().database_url) as s:
-        t = s.get(Task, tid)
-        if t is None:
-            raise StaffError(f"没有编号为{tid}的整改任务。")
+        t = get_or_fail(s, Task, tid, f"没有编号为{tid}的整改任务。")
         f = s.get(Finding, t.finding_id)
         d = s.get(Document, f.document_id) if f else None
         history = s.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == str(tid))

@@ -1,13 +1,11 @@
 """Accounts for the web pages: add, list, disable, change password (logic in models/accounts.py)."""
 from __future__ import annotations
 
-import json
 import sys
 
 import typer
-from rich.table import Table
 
-from flows.cli.common import StaffError, console
+from flows.cli.common import StaffError, console, new_table, print_json
 from models.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="用户账号（网页登录）")
@@ -60,11 +58,9 @@ def users_list(as_json: bool = typer.Option(False, "--json", help="以JSON输出
     with session_scope(get_settings().database_url) as s:
         rows = [user_row(u) for u in list_users(s)]
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        print_json(rows)
         return
-    table = Table(title=f"用户（{len(rows)}个）")
-    for col in ("用户名", "角色", "可查看单位", "状态"):
-        table.add_column(col)
+    table = new_table(f"用户（{len(rows)}个）", ("用户名", "角色", "可查看单位", "状态"))
     for r in rows:
         table.add_row(r["name"], ROLES.get(r["role"], r["role"]),
                       "全部" if r["role"] == "admin" else "、".join(r["units"]),
