@@ -348,3 +348,12 @@ def iter_entries(paths: list[Path]) -> list[Path]:
         else:
             out.append(p)
     return out
+
+
+def stored_path(settings: Settings, record: Document) -> Path | None:
+    """Where the original of a stored document lies (under processed/ or quarantine/ of the home);
+    None when nothing was stored or the stored name would lead outside the data home."""
+    if not record.stored_as:
+        return None
+    path = (settings.home / record.stored_as).resolve()
+    return path if settings.home.resolve() in path.parents else None

@@ -41,7 +41,7 @@ def document_page(request: Request, document_id: int, user: User = Depends(curre
 def original(request: Request, document_id: int, user: User = Depends(current_user), session: Session = Depends(db)):
     record = Q.document_or_404(session, user, document_id)
     path = stored_path(request.app.state.settings, record)
-    if not record.stored_as or not path.is_file():
+    if path is None or not path.is_file():
         raise HTTPException(404, "原始文件不在存储中（可能已被隔离或迁移），请联系管理员。")
     name = record.name.replace("\\", "_").replace("/", "_") or f"document-{record.id}"
     return FileResponse(path, media_type=MEDIA.get(record.file_type, "application/octet-stream"),

@@ -103,7 +103,7 @@ def page_image(request: Request, finding_id: int, user: User = Depends(current_u
     f = Q.finding_or_404(session, user, finding_id)
     record = Q.document_or_404(session, user, f.document_id)
     path = stored_path(request.app.state.settings, record)
-    if record.file_type != "pdf" or not path.is_file():
+    if record.file_type != "pdf" or path is None or not path.is_file():
         raise Q.not_found()
     png, _marked = render_page(path, f.page, f.quote)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
