@@ -19,7 +19,8 @@ sysdeps:
 demo: $(STAMP) sysdeps
 	$(VENV)/bin/zhenggai demo
 
-test: $(STAMP) sysdeps
+test: $(STAMP)
+	sh scripts/sysdeps.sh --browser
 	$(PY) -m pytest
 
 bench: $(STAMP) sysdeps

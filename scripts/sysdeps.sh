@@ -9,7 +9,8 @@ command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null | g
 command -v soffice >/dev/null 2>&1 || need="$need libreoffice-writer-nogui"
 command -v pdftotext >/dev/null 2>&1 || need="$need poppler-utils"
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need="$need fonts-noto-cjk"
-command -v chromium >/dev/null 2>&1 || need="$need chromium"  # web page tests (Playwright drives it)
+# the browser only for the tests (Playwright drives it): `make demo` needs no browser
+if [ "${1:-}" = "--browser" ]; then command -v chromium >/dev/null 2>&1 || need="$need chromium"; fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing system packages:$need"
