@@ -135,15 +135,56 @@ def _last_intake_id(url: str) -> int:
         return s.exec(select(func.max(Intake.id))).one() or 0
 
 
+def live_executor(home: Path) -> str | None:
+    """The socket of the running service's ingest executor, when this command reports to that
+    service (an explicit PREFECT_API_URL elsewhere wins) and the executor answers."""
+    import os
+
+    from flows.executor import reachable
+    from flows.prefect_api import running_service
+
+    info = running_service(home)
+    if not info or not info.get("executor_socket") or os.environ.get("PREFECT_API_URL") != info["api_url"]:
+        return None
+    return info["executor_socket"] if reachable(info["executor_socket"]) else None
+
+
+def ingest_rows(paths: list[Path], source: str, move: bool) -> list[dict]:
+    """The ingest flow's outcome rows: from the running service's executor when there is one
+    (this process then never imports Prefect), else from a flow run in this process."""
+    import os
+
+    from flows.executor import ExecutorFailed, ExecutorUnreachable, submit
+
+    settings = get_settings()
+    log = logging.getLogger("zhenggai.cli")
+    sock = None if move else live_executor(settings.home)  # move: only the inbox owner moves files
+    if sock is not None:
+        try:
+            answer = submit(sock, [os.path.abspath(p) for p in paths], source)
+        except ExecutorUnreachable:
+            log.warning("ingest executor %s did not take the work; running it here", sock, exc_info=True)
+        except ExecutorFailed as exc:
+            log.error("ingest executor failed: %s", exc)
+            raise StaffError(str(exc)) from None
+        else:
+            log.info("ingested %d path(s) through the executor: flow run %s", len(paths),
+                     answer.get("flow_run_id"))
+            return answer["rows"]
+    setup(flows=True)  # before Prefect is imported
+    from flows import ingest
+
+    return ingest.ingest_flow([str(p) for p in paths], source=source, move=move)
+
+
 def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> list:
     """Run the ingest flow with a progress bar; returns the outcomes.
 
     Progress is read from the ledger (one Intake row per finished entry), not from a hook inside
-    the flow, so the bar works the same whether the flow runs here or on a server."""
-    setup(flows=True)  # before Prefect is imported
-    from flows import ingest
-    from models.intake import iter_entries
+    the flow, so the bar works the same whether the flow runs here or in the service."""
+    from models.intake import Outcome, iter_entries
 
+    setup()
     settings = get_settings()
     total = len(iter_entries(paths))
     start_id = _last_intake_id(settings.database_url)
@@ -164,7 +205,7 @@ def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> li
         if console.is_terminal:
             poller.start()
         try:
-            rows = ingest.ingest_flow([str(p) for p in paths], source=source, move=move)
+            rows = ingest_rows(paths, source, move)
         finally:
             done.set()
-    return ingest.outcomes(rows)
+    return [Outcome(**r) for r in rows]
