@@ -199,6 +199,36 @@ class ExecutorServer(socketserver.UnixStreamServer):
             pass
 
 
+def warm(database_url: str) -> None:
+    """Before listening: import what a flow run would import on first use (Prefect's engines, the
+    readers, the ledger's queries) and open the ledger (migrated once), so that even the first
+    request costs only its work. No flow run is made: the Prefect UI shows only real ones."""
+    import importlib
+
+    for module in ("flows.ingest", "prefect.flow_engine", "prefect.task_engine", "prefect.artifacts",
+                   "prefect.utilities.visualization", "fastapi", "extractors.sandbox", "extractors.readers",
+                   "extractors.text", "reports.queries",
+                   "models.repeats"):
+        try:
+            importlib.import_module(module)
+        except ImportError:  # a module renamed elsewhere must not keep the executor down
+            log.warning("warm-up: could not import %s", module, exc_info=True)
+    try:  # the rules, jieba's dictionary (~1 s on first use) and the traditional→simplified table
+        from extractors.clauses import _t2s
+        from extractors.pipeline import default_rules
+        from extractors.rules import segmenter
+
+        rules = default_rules()
+        segmenter(rules.userdict, rules.token_words).initialize()
+        _t2s()
+    except Exception:
+        log.warning("warm-up of the extractors failed; the first request will be slower", exc_info=True)
+    from models.db import get_engine
+
+    with get_engine(database_url).connect():
+        pass
+
+
 def main() -> None:
     import signal
 
@@ -211,7 +241,7 @@ def main() -> None:
     settings = get_settings()
     settings.ensure_dirs()
     setup_logging(settings)
-    import flows.ingest  # noqa: F401  (warm: Prefect and the extractors are imported before we listen)
+    warm(settings.database_url)
 
     def stop(*_args) -> None:
         raise SystemExit(0)
