@@ -1,0 +1,86 @@
+"""The ingest executor of `zhenggai serve` as a real process on its Unix socket: private, refuses
+what it must not run with a Chinese sentence, survives clients that go away, and stops cleanly.
+(The end-to-end ingest through it, with the service, is in test_service.py.)"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from flows.executor import ExecutorFailed, ExecutorUnreachable, reachable, socket_path, submit
+from tests.conftest import ROOT
+
+WAIT = 600  # the executor imports Prefect before it listens: slow on a busy machine
+
+
+@pytest.fixture
+def executor(tmp_path):
+    home = tmp_path / "home"
+    sock = tmp_path / "x.sock"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(ZHENGGAI_HOME=str(home), ZHENGGAI_DATABASE_URL=f"sqlite:///{home / 'zhenggai.db'}",
+               PREFECT_API_URL="http://127.0.0.1:9/api")  # never reached: no request here runs a flow
+    out = open(tmp_path / "executor.out", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "flows.executor", "--socket", str(sock)], env=env,
+                            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        end = time.monotonic() + WAIT
+        while not reachable(sock):
+            assert proc.poll() is None, (tmp_path / "executor.out").read_text(errors="replace")[-3000:]
+            assert time.monotonic() < end, "executor did not listen"
+            time.sleep(0.3)
+        yield proc, sock, home
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            out.close()
+
+
+def test_executor_is_private_refuses_relative_paths_and_survives_lost_clients(executor):
+    proc, sock, home = executor
+    assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
+
+    # Clients that connect and go away, before or in the middle of a request.
+    for partial in (b"", b'{"paths": ["/a'):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(str(sock))
+            s.sendall(partial)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(str(sock))
+        s.sendall(b"not json\n")
+        assert b'"accepted": false' in s.makefile("rb").readline()
+
+    # Refused work is an error for staff, not a reason to run the work another way.
+    with pytest.raises(ExecutorFailed, match="只接受绝对路径"):
+        submit(sock, ["relative/r.docx"], "cli")
+    with pytest.raises(ExecutorFailed, match="没有要导入的文件"):
+        submit(sock, [], "cli")
+    assert proc.poll() is None and reachable(sock)
+    log = (home / "logs" / "zhenggai.log").read_text(encoding="utf-8")
+    assert "executor listening" in log and "refused request" in log
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    assert not sock.exists()
+    with pytest.raises(ExecutorUnreachable):  # nothing took the work: the caller runs it itself
+        submit(sock, [str(home / "r.docx")], "cli")
+
+
+def test_socket_path_stays_within_the_unix_limit(tmp_path):
+    assert socket_path(tmp_path) == tmp_path / "executor.sock"
+    deep = tmp_path / ("很长的目录名" * 12)
+    path = socket_path(deep)
+    assert len(os.fsencode(str(path))) <= 107 and path.parent != deep
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    path.parent.rmdir()
