@@ -149,16 +149,14 @@ def live_executor(home: Path) -> str | None:
     return info["executor_socket"] if reachable(info["executor_socket"]) else None
 
 
-def ingest_rows(paths: list[Path], source: str, move: bool) -> list[dict]:
-    """The ingest flow's outcome rows: from the running service's executor when there is one
-    (this process then never imports Prefect), else from a flow run in this process."""
+def ingest_rows(paths: list[Path], source: str, move: bool, sock: str | None) -> list[dict]:
+    """The ingest flow's outcome rows: from the running service's executor at sock when there is
+    one (this process then never imports Prefect), else from a flow run in this process."""
     import os
 
     from flows.executor import ExecutorFailed, ExecutorUnreachable, submit
 
-    settings = get_settings()
     log = logging.getLogger("zhenggai.cli")
-    sock = None if move else live_executor(settings.home)  # move: only the inbox owner moves files
     if sock is not None:
         try:
             answer = submit(sock, [os.path.abspath(p) for p in paths], source)
@@ -184,8 +182,10 @@ def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> li
     the flow, so the bar works the same whether the flow runs here or in the service."""
     from models.intake import Outcome, iter_entries
 
-    setup()
-    settings = get_settings()
+    settings = setup()
+    sock = None if move else live_executor(settings.home)  # move: only the inbox owner moves files
+    if sock is None:
+        setup(flows=True)  # orchestration first: if it cannot start, nothing (not even the ledger) is made
     total = len(iter_entries(paths))
     start_id = _last_intake_id(settings.database_url)
     done = threading.Event()
@@ -205,7 +205,7 @@ def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> li
         if console.is_terminal:
             poller.start()
         try:
-            rows = ingest_rows(paths, source, move)
+            rows = ingest_rows(paths, source, move, sock)
         finally:
             done.set()
     return [Outcome(**r) for r in rows]
