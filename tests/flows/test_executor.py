@@ -3,6 +3,8 @@ what it must not run with a Chinese sentence, survives clients that go away, and
 (The end-to-end ingest through it, with the service, is in test_service.py.)"""
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import signal
 import socket
@@ -11,12 +13,16 @@ import subprocess
 import sys
 import time
 
+from pathlib import Path
+
 import pytest
 
 from flows.executor import ExecutorFailed, ExecutorUnreachable, reachable, socket_path, submit
-from tests.conftest import ROOT
+from tests.conftest import REPORT_PARAGRAPHS, ROOT, make_docx
 
 WAIT = 600  # the executor imports Prefect before it listens: slow on a busy machine
+ZHENGGAI = Path(sys.executable).with_name("zhenggai")
+DEAD_API = "http://127.0.0.1:9/api"  # nothing listens on port 9 (discard)
 
 
 @pytest.fixture
@@ -25,7 +31,7 @@ def executor(tmp_path):
     sock = tmp_path / "x.sock"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(ZHENGGAI_HOME=str(home), ZHENGGAI_DATABASE_URL=f"sqlite:///{home / 'zhenggai.db'}",
-               PREFECT_API_URL="http://127.0.0.1:9/api")  # never reached: no request here runs a flow
+               PREFECT_API_URL=DEAD_API, PREFECT_CLIENT_MAX_RETRIES="0")  # a flow run here fails at once
     out = open(tmp_path / "executor.out", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "flows.executor", "--socket", str(sock)], env=env,
                             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -84,3 +90,25 @@ def test_socket_path_stays_within_the_unix_limit(tmp_path):
     assert len(os.fsencode(str(path))) <= 107 and path.parent != deep
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
     path.parent.rmdir()
+
+
+def test_work_the_executor_took_and_failed_is_a_chinese_sentence_and_not_run_again(executor, tmp_path):
+    """The executor accepts the ingest, its flow run fails (its Prefect API is gone): the command
+    says so in Chinese and does not run the work itself; the executor stays up, the file stays."""
+    proc, sock, home = executor
+    doc = make_docx(tmp_path / "r.docx", REPORT_PARAGRAPHS)
+    with open(home / "service.lock", "a+") as lock:  # a running service of this home, as serve leaves it
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        (home / "service.json").write_text(json.dumps({"pid": os.getpid(), "api_url": DEAD_API,
+                                                       "executor_socket": str(sock), "children": {}}))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env.update(ZHENGGAI_HOME=str(home), ZHENGGAI_DATABASE_URL=f"sqlite:///{home / 'zhenggai.db'}")
+        r = subprocess.run([str(ZHENGGAI), "ingest", str(doc)], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=WAIT)
+    flat = r.stdout.replace("\n", "")
+    assert r.returncode == 1 and "常驻服务导入失败" in flat, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert doc.exists() and proc.poll() is None and reachable(sock)
+    log = (home / "logs" / "zhenggai.log").read_text(encoding="utf-8")
+    assert "ingest request from pid" in log and "ingest flow failed" in log
+    assert "running it here" not in log and "through the executor" not in log
