@@ -11,7 +11,9 @@ Protocol, one JSON object per line:
   client → {"paths": ["/abs/a.docx", ...], "source": "cli", "client_pid": 123}
   executor → {"accepted": true}                      (the work is taken: the client never retries it)
   executor → {"ok": true, "rows": [...], "flow_run_id": "..."}  or  {"ok": false, "error": "中文"}
-Requests are served one at a time; a client that goes away does not stop the run or the executor.
+Requests are accepted at once (each connection has its own thread) and run one at a time; a client
+that goes away before the work is accepted gets none done, one that goes away later does not stop
+the run or the executor.
 
     python -m flows.executor --socket PATH      # with PREFECT_API_URL set; started by `zhenggai serve`
 """
@@ -24,6 +26,7 @@ import os
 import socket
 import socketserver
 import tempfile
+import threading
 from pathlib import Path
 
 log = logging.getLogger("zhenggai.executor")
@@ -63,7 +66,7 @@ def reachable(path: str | Path, timeout: float = 2.0) -> bool:
 
 
 # -- the command side (standard library only) ------------------------------------------------------
-def submit(path: str | Path, paths: list[str], source: str, connect_timeout: float = 5.0) -> dict:
+def submit(path: str | Path, paths: list[str], source: str, connect_timeout: float = 30.0) -> dict:
     """Send one ingest to the executor; its answer {"rows": [...], "flow_run_id": ...}.
 
     Raises ExecutorUnreachable when the executor did not accept the work (run it another way),
@@ -146,21 +149,28 @@ class _Handler(socketserver.StreamRequestHandler):
             return
         client = request.get("client_pid")
         log.info("ingest request from pid %s: %d path(s), source %s", client, len(paths), source)
-        self._send({"accepted": True})
+        if not self._send({"accepted": True}):
+            return  # the client gave up before the work was taken: it may run it itself
         self._send(self.server.run_ingest(paths, source))  # type: ignore[attr-defined]
 
-    def _send(self, message: dict) -> None:
+    def _send(self, message: dict) -> bool:
         try:
             self.wfile.write((json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8"))
             self.wfile.flush()
+            return True
         except OSError:  # the client went away: the work is done or refused all the same
             log.info("client gone before the answer was sent")
+            return False
 
 
-class ExecutorServer(socketserver.UnixStreamServer):
-    """One request at a time: ingests of one home never run side by side in this process."""
+class ExecutorServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """Every request is answered at once, their ingests run one at a time: ingests of one home never
+    run side by side in this process, and a waiting command knows its work was taken."""
+
+    daemon_threads = True
 
     def __init__(self, path: Path) -> None:
+        self.work = threading.Lock()
         try:
             path.unlink()  # left by an executor that was killed; the service lock makes it ours
         except FileNotFoundError:
@@ -178,6 +188,10 @@ class ExecutorServer(socketserver.UnixStreamServer):
 
     def run_ingest(self, paths: list[str], source: str) -> dict:
         """A real flow run of ingest_flow in this process; its outcome rows, or a Chinese error."""
+        with self.work:
+            return self._ingest(paths, source)
+
+    def _ingest(self, paths: list[str], source: str) -> dict:
         from flows.ingest import ingest_flow
 
         try:

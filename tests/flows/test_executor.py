@@ -11,6 +11,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 from pathlib import Path
@@ -112,3 +113,21 @@ def test_work_the_executor_took_and_failed_is_a_chinese_sentence_and_not_run_aga
     log = (home / "logs" / "zhenggai.log").read_text(encoding="utf-8")
     assert "ingest request from pid" in log and "ingest flow failed" in log
     assert "running it here" not in log and "through the executor" not in log
+
+    # Two commands at once: both are taken (neither is told to run it itself), run one after the other.
+    errors: list[Exception] = []
+
+    def one() -> None:
+        try:
+            submit(sock, [str(doc)], "cli")
+        except Exception as exc:  # noqa: BLE001 (the test looks at which)
+            errors.append(exc)
+
+    both = [threading.Thread(target=one) for _ in range(2)]
+    for t in both:
+        t.start()
+    for t in both:
+        t.join(timeout=WAIT)
+    assert len(errors) == 2 and all(isinstance(e, ExecutorFailed) for e in errors), errors
+    log = (home / "logs" / "zhenggai.log").read_text(encoding="utf-8")
+    assert log.count("ingest flow failed") == 3 and proc.poll() is None
