@@ -5,6 +5,9 @@ Children, each its own process group with its output in logs/service-<name>.log:
            its scheduler creates the nightly run at 02:00 Beijing time;
   runner   the deployments of prefect.yaml served by Prefect's `serve()` (flows/served.py), which
            runs the nightly run and the watcher's ingest runs;
+  executor the warm ingest path (flows/executor.py): Prefect and the flows imported once, it runs
+           `zhenggai ingest` requests from a Unix socket in its own process, so a command does not
+           pay Prefect's import nor a new process per run;
   watch    the watcher on the inbox, submitting batches to the ingest deployment;
   web      the review web app (web.app:create_app under uvicorn), when that module exists.
 
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from flows.executor import reachable, socket_path
 from flows.prefect_api import (PREFECT_LOGGING_CONFIG, die_with_parent, free_port, healthy, lock_file,
                                running_service, service_file)
 from flows.server import CODE_DIR, PREFECT
@@ -151,6 +155,7 @@ class Service:
     stop_event: threading.Event = field(default_factory=threading.Event)
     started_at: str = ""
     notes: list[str] = field(default_factory=list)  # what was left out, and why
+    executor_socket: Path | None = None
 
     @property
     def api_url(self) -> str:
@@ -243,6 +248,12 @@ class Service:
         if not self._wait(self.deployment_ready, "served deployments", ready_timeout, runner):
             self._not_started(f"部署执行在 {ready_timeout:.0f} 秒内未能就绪", runner)
             return
+        self.executor_socket = socket_path(self.settings.home)
+        executor = self._child("executor", [sys.executable, "-m", "flows.executor", "--socket",
+                                            str(self.executor_socket)], self.client_env())
+        if not self._wait(lambda: reachable(self.executor_socket), "ingest executor", ready_timeout, executor):
+            self._not_started(f"导入执行进程在 {ready_timeout:.0f} 秒内未能就绪", executor)
+            return
         if self.watch:
             self._child("watch", [sys.executable, "-c", "from flows.cli import main; main()", "watch"],
                         self.client_env())
@@ -266,6 +277,7 @@ class Service:
     def describe(self) -> dict:
         return {"pid": os.getpid(), "home": str(self.settings.home), "api_url": self.api_url,
                 "web_url": self.web_url, "started_at": self.started_at, "notes": self.notes,
+                "executor_socket": str(self.executor_socket) if self.executor_socket else None,
                 "children": {c.name: {"pid": c.proc.pid if c.proc else None, "restarts": c.restarts,
                                       "log": str(c.log_path)} for c in self.children}}
 
@@ -319,6 +331,13 @@ class Service:
             if child.name == "server":
                 child.terminate()
                 child.finish(time.monotonic() + STOP_GRACE)
+        if self.executor_socket is not None:  # a killed executor leaves its socket behind
+            self.executor_socket.unlink(missing_ok=True)
+            if self.executor_socket.parent != self.settings.home:
+                try:
+                    self.executor_socket.parent.rmdir()
+                except OSError:
+                    pass
         log.info("service stopped")
 
 

@@ -158,16 +158,57 @@ def _last_intake_id(url: str) -> int:
         return s.exec(select(func.max(Intake.id))).one() or 0
 
 
+def live_executor(home: Path) -> str | None:
+    """The socket of the running service's ingest executor, when this command reports to that
+    service (an explicit PREFECT_API_URL elsewhere wins) and the executor answers."""
+    import os
+
+    from flows.executor import reachable
+    from flows.prefect_api import running_service
+
+    info = running_service(home)
+    if not info or not info.get("executor_socket") or os.environ.get("PREFECT_API_URL") != info["api_url"]:
+        return None
+    return info["executor_socket"] if reachable(info["executor_socket"]) else None
+
+
+def ingest_rows(paths: list[Path], source: str, move: bool, sock: str | None) -> list[dict]:
+    """The ingest flow's outcome rows: from the running service's executor at sock when there is
+    one (this process then never imports Prefect), else from a flow run in this process."""
+    import os
+
+    from flows.executor import ExecutorFailed, ExecutorUnreachable, submit
+
+    log = logging.getLogger("zhenggai.cli")
+    if sock is not None:
+        try:
+            answer = submit(sock, [os.path.abspath(p) for p in paths], source)
+        except ExecutorUnreachable:
+            log.warning("ingest executor %s did not take the work; running it here", sock, exc_info=True)
+        except ExecutorFailed as exc:
+            log.error("ingest executor failed: %s", exc)
+            raise StaffError(str(exc)) from None
+        else:
+            log.info("ingested %d path(s) through the executor: flow run %s", len(paths),
+                     answer.get("flow_run_id"))
+            return answer["rows"]
+    setup(flows=True)  # before Prefect is imported
+    from flows import ingest
+
+    return ingest.ingest_flow([str(p) for p in paths], source=source, move=move)
+
+
 def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> list:
     """Run the ingest flow with a progress bar; returns the outcomes.
 
     Progress is read from the ledger (one Intake row per finished entry), not from a hook inside
-    the flow, so the bar works the same whether the flow runs here or on a server."""
-    setup(flows=True)  # before Prefect is imported
-    from flows import ingest
-    from models.intake import iter_entries
+    the flow, so the bar works the same whether the flow runs here or in the service."""
+    from models.intake import Outcome, iter_entries
 
-    settings = get_settings()
+    settings = setup()
+    sock = None if move else live_executor(settings.home)  # move: only the inbox owner moves files
+    if sock is None:
+        setup(flows=True)  # orchestration first: if it cannot start, nothing (not even the ledger) is made
     total = len(iter_entries(paths))
     start_id = _last_intake_id(settings.database_url)
     done = threading.Event()
@@ -187,7 +228,7 @@ def run_ingest(paths: list[Path], source: str = "cli", move: bool = False) -> li
         if console.is_terminal:
             poller.start()
         try:
-            rows = ingest.ingest_flow([str(p) for p in paths], source=source, move=move)
+            rows = ingest_rows(paths, source, move, sock)
         finally:
             done.set()
-    return ingest.outcomes(rows)
+    return [Outcome(**r) for r in rows]

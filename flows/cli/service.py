@@ -15,6 +15,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 STATE_WORDS = {"COMPLETED": "成功", "FAILED": "失败", "CRASHED": "异常中止", "CANCELLED": "已取消",
                "RUNNING": "正在运行", "SCHEDULED": "已排期"}
 CHILD_WORDS = {"server": "流程编排服务（Prefect）", "runner": "部署执行（夜间任务、导入）",
+               "executor": "导入执行（命令行导入）",
                "watch": "收件箱监视", "web": "网页"}
 
 

@@ -111,7 +111,7 @@ def test_serve_runs_the_inbox_and_the_nightly_run_then_stops_cleanly(tmp_path):
         info = _until(lambda: info_path.exists() and json.loads(info_path.read_text(encoding="utf-8")),
                       "service.json", serve)
         children = info["children"]
-        assert set(children) == {"server", "runner", "watch", "web"}, info
+        assert set(children) == {"server", "runner", "executor", "watch", "web"}, info
         login = _until(lambda: _get(f"http://127.0.0.1:{web_port}/login"), "the web pages", serve)
         assert 'name="username"' in login and 'name="password"' in login
 
@@ -125,6 +125,26 @@ def test_serve_runs_the_inbox_and_the_nightly_run_then_stops_cleanly(tmp_path):
         os.replace(staging / "巡察反馈.docx", home / "inbox" / "巡察反馈.docx")
         _until(lambda: _findings_of(home, "巡察反馈.docx") >= 3, "findings of the inbox file", serve)
         _until(lambda: not (home / "inbox" / "巡察反馈.docx").exists(), "the file to leave the inbox", serve)
+
+        # `zhenggai ingest` goes through the warm executor: the command itself never imports Prefect
+        # (-X importtime lists every module it imported), the flow run happens in the service.
+        doc = make_docx(tmp_path / "命令行导入.docx", [*REPORT_PARAGRAPHS, "（由命令行导入）"])
+        assert os.stat(info["executor_socket"]).st_mode & 0o777 == 0o600
+        cli = [sys.executable, "-X", "importtime", "-c", "from flows.cli import main; main()", "ingest"]
+        first = subprocess.run([*cli, str(doc)], env=_env(home), cwd=tmp_path, capture_output=True, text=True,
+                               timeout=WAIT)
+        assert first.returncode == 0 and "已处理" in first.stdout, first.stdout + first.stderr[-3000:]
+        imported = [ln.rsplit("|", 1)[-1].strip() for ln in first.stderr.splitlines() if "import time:" in ln]
+        assert "flows.cli" in imported and not [m for m in imported if m.split(".")[0] == "prefect"]
+        assert "flows.ingest" not in imported
+        log_text = (home / "logs" / "zhenggai.log").read_text(encoding="utf-8")
+        assert "ingest request from pid" in log_text and "through the executor: flow run" in log_text
+        assert _findings_of(home, "命令行导入.docx") >= 3
+        # The same file again, named relative to the command's folder: unchanged, nothing doubled.
+        again = subprocess.run([str(ZHENGGAI), "ingest", doc.name], env=_env(home), cwd=tmp_path,
+                               capture_output=True, text=True, timeout=WAIT)
+        assert again.returncode == 0 and "此前已处理，无变化" in again.stdout.replace("\n", ""), again.stdout
+        assert (home / "logs" / "zhenggai.log").read_text(encoding="utf-8").count("through the executor") == 2
 
         # Status: what runs, and the nightly run's next start at 02:00 Beijing time.
         st = _until(lambda: (lambda s: s if s["nightly"] and s["nightly"]["next"] else None)(
