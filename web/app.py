@@ -91,7 +91,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-
         message = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else {
             404: "没有找到该页面或记录，或您无权查看。", 403: "您无权进行此操作。",
             405: "不支持该请求方式。"}.get(exc.status_code, "请求无法完成。")
