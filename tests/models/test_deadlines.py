@@ -100,8 +100,9 @@ def test_who_acts(finding, route, owner, source):
 @pytest.mark.parametrize("subject,quote,route", [
     ("team", "领导班子配备不齐，副局长空缺", "team_adjustment"),
     ("team", "班子成员之间不团结", "team_adjustment"),
-    ("team", "党组议事规则不健全，决策程序不规范", "rectification"),
-    ("team", "“三重一大”事项集体决策不规范", "rectification"),
+    # how a team is run is 班子调整 too (FORMAT.md: "a leadership team's composition or operation")
+    ("team", "党组议事规则不健全，决策程序不规范", "team_adjustment"),
+    ("team", "“三重一大”事项集体决策不规范", "team_adjustment"),
     ("unit", "议事规则不健全", "rectification"),
 ])
 def test_team_composition_versus_procedure(subject, quote, route):
