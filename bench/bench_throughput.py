@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_throughput.py [--quick] [--skip-ocr] [--skip-watch]
 
 Corpus (generated once, cached in bench/.cache/): text PDFs and .docx of 10, 100 and 1,000
-pages (LibreOffice from an invented report) and a two-page scan. Figures:
+pages (LibreOffice from varied invented report text, bench/corpus_text.py) and a two-page scan. Figures:
   - ceiling: plain pypdfium2 text of the 1,000-page PDF (pages/s, characters/s);
   - reader: extractors.readers.read on the same file (pages/s, characters/s, peak RSS);
   - extract: extraction alone over the dev set's .docx (or the generated 100-page .docx
@@ -35,13 +35,8 @@ CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 from tests.conftest import DEVSET  # noqa: E402  (the one place that knows where the dev set lives)
+from bench.corpus_text import paragraphs  # noqa: E402
 
-# invented report text: a title, then numbered paragraphs stating problems and measures
-TITLE = "关于对某县某局党组开展巡察的反馈意见"
-PARA = ("{n}.巡察组认为，该局党组在落实全面从严治党主体责任方面存在差距，对“三重一大”事项集体决策执行不严，"
-        "部分重大事项由“一把手”个人说了算；财务制度执行不严，存在白条入账、报销凭证不全等问题，"
-        "2023年有17笔支出无审批手续即予报销，涉及金额12.6万元。对上轮巡察反馈问题整改不到位，"
-        "部分问题整改流于形式，群众反映较为强烈，需要进一步加强管理和监督。")
 SIZES = (10, 100, 1000)
 ENV = {"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tempfile.gettempdir()}
 
@@ -53,8 +48,7 @@ def corpus(pages: int) -> tuple[Path, Path]:
     CACHE.mkdir(parents=True, exist_ok=True)
     docx, pdf = CACHE / f"tp-{pages}p.docx", CACHE / f"tp-{pages}p.pdf"
     if not docx.exists():
-        paras = [TITLE] + [PARA.format(n=i) for i in range(1, pages * 4 + 1)]
-        make_report_docx(docx, paras, header="某县某局巡察反馈材料", page_footer=True)
+        make_report_docx(docx, paragraphs(pages), header="某县某局巡察反馈材料", page_footer=True)
     if not pdf.exists():
         t = time.monotonic()
         soffice_convert(docx, "pdf", CACHE, timeout=3600)
