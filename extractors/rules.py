@@ -43,7 +43,7 @@ COUNT_KEYS = {"problems_total", "problems_rectified", "problems_in_progress", "r
               "accountability", "clues_transferred", "team_adjustment", "rules_made"}
 KINDS = {"feedback", "rectification", "speech", "news", "case_bulletin", "plan", "other"}
 # what a rule does; code looks rules up by role, never by id
-ROLES = Literal["veto", "problem", "category", "context", "serious", "actor_start", "personal_title",
+ROLES = Literal["veto", "problem", "category", "context", "serious", "actor_start", "statement_start", "personal_title",
                 "problem_title", "rect_item", "referral_column", "referral_body", "disposition_tail",
                 "earlier_finding", "evaluation", "quote_attribution", "subject_individual", "subject_team", "subject_team_org",
                 "subject_team_topic", "subject_unit_actor", "subject_unit_override"]
