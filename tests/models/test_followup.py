@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from extractors.pipeline import analyse
+from extractors.pipeline import analyse, default_rules
+from extractors.report_items import item_status
 from models.db import session_scope
 from models.figures import AGREE, DISAGREE, check_figures, overall, report_check
-from models.followup import NOT_REPORTED, containment, relink_all, stated_status
+from models.followup import NOT_REPORTED, containment, relink_all
 from models.intake import ingest_file
 from models.tables import Document, Finding, ReportItem, Task
 from tests.conftest import DEVSET
@@ -132,11 +133,13 @@ def test_a_send_back_stands_when_the_unit_is_relinked(settings):
     ("该问题已整改。", "done"),
     ("副局长人选正在按程序考察。该问题正在整改中。", "in_progress"),
     ("已消化超配职数2名，剩余1名将于年底前消化到位。该问题正在整改中。", "in_progress"),
+    ("正在开展专项检查。该问题已完成整改。", "done"),  # the last statement decides
+    ("已基本完成，仍需长期坚持。", "in_progress"),  # in one sentence, a "still" word wins
     ("修订了管理办法，开展专项检查。", "unclear"),
     ("", "unclear"),
 ])
 def test_stated_status(body, stated):
-    assert stated_status(body) == stated
+    assert item_status(body, default_rules()) == stated
 
 
 def test_overstated_report_is_shown_as_disagreeing(any_settings):
