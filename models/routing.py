@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from extractors.rules import COUNT_KEYS
 from models import vocabulary as V
 
 TABLE = Path(__file__).with_name("routing.yaml")
@@ -52,6 +53,7 @@ class RoutingTable:
     terms: dict[str, int] = field(default_factory=dict)
     due_soon_days: int = 14
     figures_tolerance: int = 0
+    person_counts: dict[str, dict] = field(default_factory=dict)  # count key → {words, routes}
 
     def decide(self, subject: str, severity: str, category: str = "", text: str = "") -> Decision:
         facts = {"subject": subject, "severity": severity, "category": category}
@@ -105,7 +107,14 @@ def load_routing(path: Path = TABLE) -> RoutingTable:
     missing = set(ROUTES) - set(data["deadline_days"]) - (set() if escalation else set(ROUTES[4:]))
     if missing:
         raise ValueError(f"routing table lacks deadlines for {sorted(missing)}")
+    persons = {k: {"words": list(v.get("words", [])), "routes": list(v.get("routes", []))}
+               for k, v in (data.get("person_counts") or {}).items()}
+    for key, spec in persons.items():
+        if key not in COUNT_KEYS:
+            raise ValueError(f"person_counts: unknown count key {key}")
+        if set(spec["routes"]) - set(ROUTES):
+            raise ValueError(f"person_counts {key}: unknown route {sorted(set(spec['routes']) - set(ROUTES))}")
     return RoutingTable(rules, dict(data["deadline_days"]), escalation,
                         dict(data.get("owners", {})), dict(data.get("terms", {})),
                         int(data.get("colours", {}).get("due_soon_days", 14)),
-                        int(data.get("figures_tolerance", 0)))
+                        int(data.get("figures_tolerance", 0)), persons)

@@ -158,3 +158,45 @@ def test_overstated_report_is_shown_as_disagreeing(any_settings):
         assert [i["text"] for i in check["unmatched"]] == ["食堂采购管理不规范"]  # listed, not guessed
         assert len(check["not_reported"]) == 2
         assert check["verdict"] == DISAGREE
+
+
+PERSONS_REPORT = """中共某县市场监督管理局党组关于县委第四巡察组巡察反馈意见整改情况的通报
+根据县委统一部署，2024年9月2日至10月25日，县委第四巡察组对某县市场监督管理局党组开展了常规巡察。现将整改情况通报如下。
+一、整改工作总体情况
+{stated}
+二、具体问题整改情况
+1.关于“登记注册窗口主任许某某工作推诿扯皮”问题的整改。局党组书记与许某某谈话，督促其逐件答复企业咨询。该问题已完成整改。
+2.关于“稽查科科长邓某某不如实报告个人有关事项”问题的整改。按照干部管理权限对邓某某予以诫勉，责令其补报。该问题已完成整改。
+3.关于“食品科副科长顾某某违规使用公务用车”问题的整改。对顾某某进行批评教育，责令其补缴相关费用。该问题{third}。
+4.关于“执法装备管理混乱”问题的整改。对快检设备逐台清点造册，账实已核对一致。该问题已完成整改。
+中共某县市场监督管理局党组
+2025年1月10日
+"""
+
+
+@pytest.mark.parametrize("stated,third,want", [
+    # 许某某's talk is a done 提醒谈话 task (its evidence names no other disposal); 邓某某's evidence
+    # says 诫勉; 顾某某's 批评教育 counts only once the report calls that item done
+    ("巡察反馈问题4个，已完成整改3个。整改中提醒谈话1人，诫勉1人。", "正在整改中",
+     {"problems_total": (4, 4, AGREE), "problems_rectified": (3, 3, AGREE),
+      "reminder_talk": (1, 1, AGREE), "admonishment": (1, 1, AGREE)}),
+    ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话3人，诫勉1人，批评教育1人。", "正在整改中",
+     {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 3, DISAGREE),
+      "reminder_talk": (3, 1, DISAGREE), "admonishment": (1, 1, AGREE), "criticism_education": (1, 0, DISAGREE)}),
+    ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话1人，诫勉1人，批评教育1人。", "已完成整改",
+     {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 4, AGREE),
+      "reminder_talk": (1, 1, AGREE), "admonishment": (1, 1, AGREE), "criticism_education": (1, 1, AGREE)}),
+    ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话2人，诫勉2人，批评教育1人。", "已完成整改",
+     {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 4, AGREE),
+      "reminder_talk": (2, 1, DISAGREE), "admonishment": (2, 1, DISAGREE), "criticism_education": (1, 1, AGREE)}),
+])
+def test_person_counts_a_report_states_are_checked_against_the_ledger(settings, tmp_path, stated, third, want):
+    report = tmp_path / "整改情况通报.txt"
+    report.write_text(PERSONS_REPORT.format(stated=stated, third=third), encoding="utf-8")
+    _ingest(settings, str(DATA / "persons_feedback.txt"), str(report))
+    with session_scope(settings.database_url) as s:
+        doc = s.exec(select(Document).where(Document.kind == "rectification")).one()
+        assert doc.counts == {k: v[0] for k, v in want.items()}
+        figures = check_figures(s, doc)
+        assert {f.key: (f.stated, f.ledger, f.verdict) for f in figures} == want
+        assert overall(figures) == (AGREE if all(v[2] == AGREE for v in want.values()) else DISAGREE)
