@@ -105,7 +105,7 @@ def _row_cells(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def table_columns(header: str, rules: RuleSet) -> dict[str, int]:
+def rectification_columns(header: str, rules: RuleSet) -> dict[str, int]:
     """problem / measures / status → column index, named by a table's header row (问题描述,
     整改措施, 完成情况 …); empty unless it has a problem column and a measures or status column."""
     rule = rules.one("rect_table_column")
@@ -128,7 +128,7 @@ def _table_items(blocks: list[Block], rules: RuleSet) -> dict[int, ReportItem]:
             continue
         prev = blocks[bi - 1] if bi else None
         if prev is None or prev.kind != BlockKind.TABLE_ROW or prev.table != b.table:
-            columns = table_columns(b.text, rules)  # the first row of a table: its header
+            columns = rectification_columns(b.text, rules)  # the first row of a table: its header
             continue
         if not columns:
             continue

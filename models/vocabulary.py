@@ -25,6 +25,8 @@ ROUTES = {
     "admonishment_talk": "诫勉谈话",
     "supervised_rectification": "立项督查",
 }
+# a task's kind beside its route (models/routing.yaml task_kinds); no kind: the route's ordinary task
+TASK_KINDS = {"team_own": "班子自身整改"}
 STATED = {"done": "已完成", "in_progress": "正在整改", "unclear": "未说明"}
 # the statistics of a rectification report that the figures check compares with the ledger
 FIGURES = {"problems_total": "反馈问题", "problems_rectified": "已完成整改", "problems_in_progress": "正在整改",
