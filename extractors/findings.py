@@ -480,9 +480,10 @@ _ENUM_TITLE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二�
 
 
 def _split_actors(c: Clause, section: str, kind: str, rules: RuleSet) -> list[tuple[int, int]]:
-    """Split a clause before a comma part that opens with a newly named official, when every
-    piece states a problem of its own (…管理混乱，副所长钱某某违规报销 is two findings)."""
-    actor = rules.by_role("actor_start")
+    """Split a clause before a comma part that opens with a newly named official, or with a
+    subject of its own followed by a named malpractice (…程序不规范，部分采购事项由站长一人说了算),
+    when every piece states a problem of its own (…管理混乱，副所长钱某某违规报销 is two findings)."""
+    actor = rules.by_role("actor_start") + rules.by_role("statement_start")
     cuts = []
     for i, ch in enumerate(c.norm):
         if ch == "，" and any(match_at(r.regex, c.norm, i + 1) for r in actor if r.regex is not None):

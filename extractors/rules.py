@@ -43,14 +43,14 @@ COUNT_KEYS = {"problems_total", "problems_rectified", "problems_in_progress", "r
               "accountability", "clues_transferred", "team_adjustment", "rules_made"}
 KINDS = {"feedback", "rectification", "speech", "news", "case_bulletin", "plan", "other"}
 # what a rule does; code looks rules up by role, never by id
-ROLES = Literal["veto", "problem", "category", "context", "serious", "actor_start", "personal_title",
-                "problem_title", "rect_item", "referral_column", "referral_body", "disposition_tail",
+ROLES = Literal["veto", "problem", "category", "context", "serious", "actor_start", "statement_start", "personal_title",
+                "problem_title", "rect_item", "rect_table_column", "referral_column", "referral_body", "disposition_tail",
                 "earlier_finding", "evaluation", "quote_attribution", "subject_individual", "subject_team", "subject_team_org",
                 "subject_team_topic", "subject_unit_actor", "subject_unit_override"]
 # roles the code relies on holding exactly one rule (checked at load, so a missing or doubled
 # rule stops the program with its role instead of failing mid-extraction)
 SINGLE_ROLES = ("problem_title", "referral_column", "referral_body", "disposition_tail", "earlier_finding",
-                "evaluation", "quote_attribution")
+                "evaluation", "quote_attribution", "rect_table_column")
 # kinds of veto the code treats differently (a typo would silently change what a veto does)
 VETO_CLASSES = Literal["requirement", "negation", "praise", "disposition", "measure", "cited", "generic",
                        "speech", "coverage"]

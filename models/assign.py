@@ -2,7 +2,9 @@
 
 The owner is whoever must act, never the person the finding is about: a 提醒谈话 is held by the
 unit's principal leader, a referral goes to the 纪委监委, a 班子调整 to the organisation department,
-a unit problem to the unit (or to the body a 责任单位 column or 由…牵头 names, with its leader).
+a unit problem to the unit (or to the body a 责任单位 column or 由…牵头 names, with its leader). A
+task kind of the routing table (task_kinds) overrides owner and default deadline: a team's own
+rules and procedure stay 班子调整 but are the team's own rectification, owned by the team.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class Plan:
     deadline_source: str
     deadline_phrase: str
     owner: str
+    kind: str = ""  # a task kind of the routing table (team_own), "" for the route's ordinary task
 
 
 @dataclass
@@ -89,8 +92,9 @@ def plan_task(finding: Finding, route: str, unit: str, ctx: DocumentContext, rou
     if columns.get("deadline"):
         term = parse_term(columns["deadline"], ctx.start, ctx.terms, cell=True)
     term = term or parse_term(own, ctx.start, ctx.terms) or ctx.term
+    kind = routing.task_kind(route, finding.subject, finding.quote)
     if term is None:
-        deadline, source, phrase = routing.deadline(route, ctx.start), "routing", ""
+        deadline, source, phrase = routing.deadline(kind.deadline_route if kind else route, ctx.start), "routing", ""
     else:
         deadline, source, phrase = term.deadline, term.source, term.phrase
     stated = columns.get("owner") or lead_body(own)
@@ -99,7 +103,9 @@ def plan_task(finding: Finding, route: str, unit: str, ctx: DocumentContext, rou
     leader = columns.get("leader", "")
     if finding.person and finding.person in leader:
         leader = ""
-    if route in UNIT_ROUTES and stated:
+    if kind is not None:
+        owner = kind.owner.format(unit=unit or "被巡察单位")
+    elif route in UNIT_ROUTES and stated:
         owner = stated + (f"（责任领导：{leader}）" if leader else "")
     elif route == "rectification" and finding.subject == "team":
         owner = f"{unit or '被巡察单位'}领导班子"
@@ -107,4 +113,4 @@ def plan_task(finding: Finding, route: str, unit: str, ctx: DocumentContext, rou
         owner = routing.owner(route, unit, ctx.body)
         if route in UNIT_ROUTES and leader:
             owner += f"（责任领导：{leader}）"
-    return Plan(deadline, source, phrase[:128], owner[:128])
+    return Plan(deadline, source, phrase[:128], owner[:128], kind.kind if kind else "")

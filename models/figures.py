@@ -1,22 +1,24 @@
 """A rectification report's own statistics checked against the ledger, so an overstated report shows.
 
-The report states 反馈问题N个、已完成整改M个、正在整改K个、移交问题线索L件 (extracted as counts); the
-ledger holds the tasks of that unit and round. Each figure is 基本一致 when the two agree within the
-routing table's figures_tolerance, else 不一致, and both numbers are shown.
+The report states 反馈问题N个、已完成整改M个、正在整改K个、移交问题线索L件 and the persons dealt with
+(提醒谈话K人、诫勉K人、批评教育K人), extracted as counts; the ledger holds the tasks of that unit and
+round. Each figure is 基本一致 when the two agree within the routing table's figures_tolerance, else
+不一致, and both numbers are shown.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models import ledger
-from models.followup import candidate_tasks
-from models.tables import Document
+from models import vocabulary as V
+from models.followup import NOT_REPORTED, candidate_tasks
+from models.routing import load_routing
+from models.tables import Document, Finding, ReportItem, Task
 
 AGREE, DISAGREE = "基本一致", "不一致"
-LABELS = {"problems_total": "反馈问题", "problems_rectified": "已完成整改", "problems_in_progress": "正在整改",
-          "clues_transferred": "移交问题线索"}
+DONE = (ledger.SUBMITTED, ledger.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -32,16 +34,36 @@ class Figure:
         return f"{self.label}：报告{self.stated}，台账{self.ledger}，{self.verdict}"
 
 
+def persons_dealt_with(rows: list[tuple[Task, Finding, Document]], person_counts: dict[str, dict]) -> dict[str, int]:
+    """Distinct persons per disposal (提醒谈话, 诫勉, 批评教育 …), as a supervisor checks a report's
+    提醒谈话K人: only a task about an individual that is done (待销号, 已销号) counts — an open one
+    means the talk is still owed. Its person counts under every disposal its close-out evidence
+    names (对赵某某予以诫勉 → 诫勉, whatever the route said), and under its route's disposal when the
+    evidence names none (a closed 提醒谈话 task is a talk held). A person is their masked name, else
+    their post, so two tasks about one person count once."""
+    seen: dict[str, set[str]] = {key: set() for key in person_counts}
+    for task, finding, _doc in rows:
+        if finding.subject != "individual" or task.status not in DONE:
+            continue
+        who = finding.person or finding.post or f"#{task.id}"
+        named = {k for k, spec in person_counts.items() if any(w in (task.measure or "") for w in spec["words"])}
+        for key in named or {k for k, spec in person_counts.items() if task.route in spec["routes"]}:
+            seen[key].add(who)
+    return {key: len(who) for key, who in seen.items()}
+
+
 def ledger_figures(session: Session, report: Document) -> dict[str, int]:
     """What the ledger says for the report's unit and round (after the report's items were linked)."""
     if report.unit_id is None:
         return {}
-    tasks = [t for t, _f, _d in candidate_tasks(session, report, report.unit_id)]
+    rows = candidate_tasks(session, report, report.unit_id)
+    tasks = [t for t, _f, _d in rows]
     return {
         "problems_total": len(tasks),
-        "problems_rectified": sum(t.status in (ledger.SUBMITTED, ledger.CLOSED) for t in tasks),
+        "problems_rectified": sum(t.status in DONE for t in tasks),
         "problems_in_progress": sum(t.status in (ledger.DOING, ledger.EXTENDED) for t in tasks),
         "clues_transferred": sum(t.route == "discipline_referral" for t in tasks),
+        **persons_dealt_with(rows, load_routing().person_counts),
     }
 
 
@@ -50,7 +72,7 @@ def check_figures(session: Session, report: Document, tolerance: int = 0) -> lis
     counted = ledger_figures(session, report)
     stated = report.counts or {}
     out = []
-    for key, label in LABELS.items():
+    for key, label in V.FIGURES.items():
         if key in stated and key in counted:
             agree = abs(int(stated[key]) - counted[key]) <= tolerance
             out.append(Figure(key, label, int(stated[key]), counted[key], AGREE if agree else DISAGREE))
@@ -66,15 +88,10 @@ def overall(figures: list[Figure]) -> str:
 
 def report_check(session: Session, report: Document) -> dict:
     """What one rectification report answered, what it left out, and whether its figures hold."""
-    from sqlmodel import select
-
-    from models.followup import NOT_REPORTED
-    from models.tables import ReportItem
-
     items = session.exec(select(ReportItem).where(ReportItem.document_id == report.id)
                          .order_by(ReportItem.id)).all()
     tasks = [t for t, _f, _d in candidate_tasks(session, report, report.unit_id)] if report.unit_id else []
-    figures = check_figures(session, report, _tolerance())
+    figures = check_figures(session, report, load_routing().figures_tolerance)
     return {
         "document": report.name,
         "items": [{"text": i.text, "stated": i.stated, "task": i.task_id} for i in items if i.task_id],
@@ -84,9 +101,3 @@ def report_check(session: Session, report: Document) -> dict:
                      "verdict": f.verdict} for f in figures],
         "verdict": overall(figures),
     }
-
-
-def _tolerance() -> int:
-    from models.routing import load_routing
-
-    return load_routing().figures_tolerance

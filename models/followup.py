@@ -1,12 +1,13 @@
 """Rectification reports matched back to the tasks they answer (件件有着落).
 
-A report's items (as the extractor finds them: one finding per item, with its section and quote)
-are linked to the open tasks of the same unit's earlier feedback. An item the report calls done
-proposes a close-out (待销号) with the report's measures as evidence, for a person to approve; one in
-progress moves its task to 进行中; open tasks the report never mentions are flagged 未报告; an item
-that matches no task is kept unlinked and listed, never guessed. A report opens no task. Linking is
-recomputed for a whole unit whenever one of its documents is stored, so the order in which a
-feedback and its report arrive does not matter.
+A report's items are what extractors/report_items.py recognises (关于“…”问题的整改, rows of a
+问题 / 整改措施 / 完成情况 table, 问题：… / 整改情况：… pairs), each with the status it states and
+the measures it gives; they are linked to the open tasks of the same unit's earlier feedback. An
+item the report calls done proposes a close-out (待销号) with the report's measures as evidence,
+for a person to approve; one in progress moves its task to 进行中; open tasks the report never
+mentions are flagged 未报告; an item that matches no task is kept unlinked and listed, never
+guessed. A report opens no task. Linking is recomputed for a whole unit whenever one of its
+documents is stored, so the order in which a feedback and its report arrive does not matter.
 """
 from __future__ import annotations
 
@@ -15,25 +16,27 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from extractors.pipeline import default_rules
+from extractors.report_items import report_items as recognised_items
 from models import ledger
 from models.audit import audit
+from models.reextract import as_read_document
 from models.tables import Document, Finding, ReportItem, Task, utcnow
 
 MATCH_THRESHOLD = 0.5  # share of the item's character pairs found in the task's wording
 NOT_REPORTED = "未报告"
-_DONE = re.compile(r"已(?:全部|基本)?(?:完成整改|整改完成|整改到位|整改完毕|完成|办结|销号|整改(?!中))|整改(?:已)?完成")
-_DOING = re.compile(r"正在(?:整改|推进|落实|按程序|办理)|整改中|持续整改|尚未完成|未完成|逐步解决|阶段性")
 _NAME = re.compile(r"[\u4e00-\u9fff]某某")  # masked names: 王某某
 _NOISE = str.maketrans("", "", "“”‘’\"'「」『』《》，。；：、,.;:（）() \u3000\n的关于")
 
 
 @dataclass
 class Item:
-    """One report item as recognised today: the extractor's finding, its wording and what follows."""
+    """One report item: the finding extraction made of it, its wording, measures and stated status."""
 
     finding: Finding
     text: str
-    body: str  # the measures the report gives for it, status sentence included
+    body: str  # the measures the report gives for it (the close-out evidence)
+    stated: str  # done | in_progress | unclear
 
 
 def _norm(text: str) -> str:
@@ -51,48 +54,26 @@ def containment(item: str, target: str) -> float:
     return len(a & _pairs(target)) / len(a) if a else 0.0
 
 
-def stated_status(body: str) -> str:
-    """done | in_progress | unclear, from the last status sentence of the item's body."""
-    last, status = -1, "unclear"
-    for pattern, value in ((_DONE, "done"), (_DOING, "in_progress")):
-        for m in pattern.finditer(body):
-            if m.start() > last or (m.start() == last and value == "in_progress"):
-                last, status = m.start(), value
-    return status
-
-
 def report_items(record: Document, findings: list[Finding]) -> list[Item]:
-    """The items of a rectification report and their bodies.
+    """The items of a rectification report, as the shared recognition reads them.
 
-    Kept in one function so that the shared pattern set for report items (extractors) can replace it:
-    today every active finding of the report is an item, and its body runs from the end of its quote
-    to the next item, within the item's own section.
-    """
-    blocks = list(record.blocks or [])
-    ordered = sorted(findings, key=lambda f: f.start)
-    starts = [f.start for f in ordered] + [10 ** 12]
-    items = []
-    for i, f in enumerate(ordered):
-        stop = starts[i + 1]
-        own = next((b for b in blocks if b.get("offset", 0) <= f.start <= b.get("offset", 0) + len(b.get("text", ""))),
-                   None)
-        if own is None:
-            items.append(Item(f, f.quote, ""))
-            continue
-        section = tuple(own.get("section") or ())
-        parts = []
-        for b in blocks:
-            off, text = b.get("offset", 0), b.get("text", "")
-            if off + len(text) < f.end or off >= stop:
-                continue
-            if b is not own and (tuple(b.get("section") or ())[: len(section)] != section
-                                 or ("。" not in text and len(text) <= 30)):  # next part, or the signature
-                break
-            lo = max(0, f.end - off)
-            hi = min(len(text), stop - off)
-            parts.append(text[lo:hi])
-        body = "".join(parts).lstrip("”\"’'」问题的整改。：:，, ")
-        items.append(Item(f, f.quote, body))
+    Each recognised item is tied to the report's active finding that covers its problem
+    (extraction made one finding per item from the same recognition). A report in a shape the
+    recognition does not know has no items: nothing is guessed from loose findings, so its tasks
+    show 未报告 until a person looks, rather than a wrong close-out proposal."""
+    doc = as_read_document(record)
+    items: list[Item] = []
+    seen: set[int] = set()
+    for it in recognised_items(doc, default_rules()):
+        block = doc.blocks[it.block_index]
+        start, end = block.offset + it.start, block.offset + it.end
+        overlap = [(min(end, f.end) - max(start, f.start), -f.id, f) for f in findings
+                   if min(end, f.end) > max(start, f.start)]
+        if overlap:
+            finding = max(overlap, key=lambda o: o[:2])[2]
+            if finding.id not in seen:
+                seen.add(finding.id)
+                items.append(Item(finding, it.problem, it.measures, it.status))
     return items
 
 
@@ -186,7 +167,7 @@ def link_report(session: Session, report: Document) -> dict[str, int]:
             row = existing.get(item.finding.id) or ReportItem(document_id=report.id, finding_id=item.finding.id,
                                                               text=item.text)
             task_id, s = links.get(item.finding.id, (None, 0.0))
-            stated = stated_status(item.body)
+            stated = item.stated
             changed = row.id is None or (row.task_id, row.stated) != (task_id, stated)
             if row.id is None or changed or (row.text, row.measures, row.score) != (item.text, item.body, s):
                 row.text, row.measures, row.stated, row.task_id, row.score = item.text, item.body, stated, task_id, s

@@ -108,7 +108,7 @@ def link_repeats(session: Session, record: Document, routing: RoutingTable, toda
             task.route = step.route
             task.supervisor = step.supervisor
             plan = plan_task(f, step.route, f.unit, ctx, routing)
-            task.owner = plan.owner
+            task.owner, task.kind = plan.owner, plan.kind
             if task.deadline_source == "routing":
                 task.deadline = plan.deadline
             audit(session, "task.rerouted", "task", task.id, old=old_route, new=task.route, reason=step.reason)

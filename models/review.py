@@ -125,11 +125,11 @@ def reroute(session: Session, finding: Finding, actor: str, was_active: bool,
         audit(session, "task.reopened", "task", task.id, actor=actor, finding=finding.id, route=task.route)
     ensure_task(session, finding, routing, today, ctx)
     if task.status in ledger.OPEN:
-        owner = plan_task(finding, finding.route, finding.unit, ctx, routing).owner  # as ensure_task
-        if (task.unit, task.owner) != (finding.unit, owner):
-            audit(session, "task.reassigned", "task", task.id, actor=actor, old=[task.unit, task.owner],
-                  new=[finding.unit, owner])
-            task.unit, task.owner = finding.unit, owner
+        plan = plan_task(finding, finding.route, finding.unit, ctx, routing)  # as ensure_task
+        if (task.unit, task.owner, task.kind) != (finding.unit, plan.owner, plan.kind):
+            audit(session, "task.reassigned", "task", task.id, actor=actor, old=[task.unit, task.owner, task.kind],
+                  new=[finding.unit, plan.owner, plan.kind])
+            task.unit, task.owner, task.kind = finding.unit, plan.owner, plan.kind
     task.updated_at = utcnow()
     session.add(task)
     return task

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from extractors.rules import COUNT_KEYS
 from models import vocabulary as V
 
 TABLE = Path(__file__).with_name("routing.yaml")
@@ -20,6 +21,17 @@ SEVERITIES = tuple(V.SEVERITIES)
 class Decision:
     route: str
     reason: str
+    rule_id: str
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """A kind of task beside its route (team_own: the team's own rectification), who owns it and
+    whose default deadline it takes."""
+
+    kind: str
+    owner: str  # template: {unit}
+    deadline_route: str
     rule_id: str
 
 
@@ -52,6 +64,8 @@ class RoutingTable:
     terms: dict[str, int] = field(default_factory=dict)
     due_soon_days: int = 14
     figures_tolerance: int = 0
+    person_counts: dict[str, dict] = field(default_factory=dict)  # count key → {words, routes}
+    task_kinds: tuple[dict, ...] = ()
 
     def decide(self, subject: str, severity: str, category: str = "", text: str = "") -> Decision:
         facts = {"subject": subject, "severity": severity, "category": category}
@@ -66,6 +80,14 @@ class RoutingTable:
         for e in self.escalation:
             if _holds(e["when"], facts):
                 return Escalation(e["to"], e["reason"], e["id"], bool(e.get("reopen")), e.get("supervisor", ""))
+        return None
+
+    def task_kind(self, route: str, subject: str, text: str) -> TaskKind | None:
+        """The kind of task a finding of this route opens (None: the route's ordinary task)."""
+        facts = {"subject": subject, "route": route}
+        for k in self.task_kinds:
+            if _holds(k["when"], facts, text) and not any(w in text for w in k.get("unless", [])):
+                return TaskKind(k["kind"], k["owner"], k.get("deadline_route", route), k["id"])
         return None
 
     def owner(self, route: str, unit: str, body: str = "") -> str:
@@ -105,7 +127,23 @@ def load_routing(path: Path = TABLE) -> RoutingTable:
     missing = set(ROUTES) - set(data["deadline_days"]) - (set() if escalation else set(ROUTES[4:]))
     if missing:
         raise ValueError(f"routing table lacks deadlines for {sorted(missing)}")
+    persons = {k: {"words": list(v.get("words", [])), "routes": list(v.get("routes", []))}
+               for k, v in (data.get("person_counts") or {}).items()}
+    for key, spec in persons.items():
+        if key not in COUNT_KEYS:
+            raise ValueError(f"person_counts: unknown count key {key}")
+        if set(spec["routes"]) - set(ROUTES):
+            raise ValueError(f"person_counts {key}: unknown route {sorted(set(spec['routes']) - set(ROUTES))}")
+    kinds = tuple(data.get("task_kinds", []))
+    for k in kinds:
+        if k["kind"] not in V.TASK_KINDS:
+            raise ValueError(f"task kind {k['id']}: unknown kind {k['kind']}")
+        unknown = set(k["when"]) - {"subject", "route", "words"}
+        if unknown:
+            raise ValueError(f"task kind {k['id']}: unknown condition {sorted(unknown)}")
+        if k.get("deadline_route", "rectification") not in data["deadline_days"]:
+            raise ValueError(f"task kind {k['id']}: no deadline for {k['deadline_route']}")
     return RoutingTable(rules, dict(data["deadline_days"]), escalation,
                         dict(data.get("owners", {})), dict(data.get("terms", {})),
                         int(data.get("colours", {}).get("due_soon_days", 14)),
-                        int(data.get("figures_tolerance", 0)))
+                        int(data.get("figures_tolerance", 0)), persons, kinds)

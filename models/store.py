@@ -258,8 +258,8 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
         ctx = DocumentContext(today, None, dict(routing.terms), "", [])
     plan: Plan = plan_task(finding, finding.route, finding.unit, ctx, routing)
     if task is None:
-        task = Task(finding_id=finding.id, route=finding.route, unit=finding.unit, unit_id=finding.unit_id,
-                    deadline=plan.deadline, deadline_source=plan.deadline_source,
+        task = Task(finding_id=finding.id, route=finding.route, kind=plan.kind, unit=finding.unit,
+                    unit_id=finding.unit_id, deadline=plan.deadline, deadline_source=plan.deadline_source,
                     deadline_phrase=plan.deadline_phrase, owner=plan.owner)
         if finding.state != "active":
             task.status = WITHDRAWN
@@ -271,11 +271,21 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
         old = task.route
         task.route = finding.route
         if task.deadline_source == "routing":
-            task.deadline = routing.deadline(finding.route, ctx.start)
-        task.owner = plan.owner
+            task.deadline = plan.deadline
+        task.owner, task.kind = plan.owner, plan.kind
         task.updated_at = utcnow()
         session.add(task)
         audit(session, "task.rerouted", "task", task.id, old=old, new=task.route)
+    elif task.kind != plan.kind and task.status in OPEN and task.escalated_from is None:
+        # the routing table reads the same problem as another kind of task (team_own): its owner and
+        # default deadline follow, the route stays
+        old = [task.kind, task.owner]
+        task.kind, task.owner = plan.kind, plan.owner
+        if task.deadline_source == "routing":
+            task.deadline = plan.deadline
+        task.updated_at = utcnow()
+        session.add(task)
+        audit(session, "task.reassigned", "task", task.id, old=old, new=[task.kind, task.owner])
     if task.unit_id != finding.unit_id or task.unit != finding.unit:
         task.unit, task.unit_id = finding.unit, finding.unit_id
         session.add(task)

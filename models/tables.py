@@ -170,6 +170,7 @@ class Task(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     finding_id: int = Field(foreign_key="finding.id", index=True, unique=True)
     route: str = Field(max_length=32)
+    kind: str = Field(default="", max_length=16)  # a task kind beside the route (team_own), "" if none
     unit: str = Field(default="", max_length=256, index=True)
     unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
     owner: str = Field(default="", max_length=128)

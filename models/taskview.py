@@ -88,7 +88,8 @@ def task_views(session: Session, today: date | None = None, *, status: str | Non
     due_soon = load_routing().due_soon_days
     return [{
         "id": t.id, "document": d.name, "quote": f.quote, "round": rounds.get(d.round_id),
-        "unit": units.get(t.unit_id, t.unit) or None, "route": t.route, "owner": t.owner,
+        "unit": units.get(t.unit_id, t.unit) or None, "route": t.route, "task_kind": t.kind or None,
+        "owner": t.owner,
         "person": f.person or None,  # the person concerned (the talk's subject), never the owner
         "deadline": t.deadline.isoformat(), "deadline_source": t.deadline_source,
         "deadline_phrase": t.deadline_phrase, "status": t.status, "colour": colour(t, today, due_soon),

@@ -25,7 +25,13 @@ ROUTES = {
     "admonishment_talk": "诫勉谈话",
     "supervised_rectification": "立项督查",
 }
+# a task's kind beside its route (models/routing.yaml task_kinds); no kind: the route's ordinary task
+TASK_KINDS = {"team_own": "班子自身整改"}
 STATED = {"done": "已完成", "in_progress": "正在整改", "unclear": "未说明"}
+# the statistics of a rectification report that the figures check compares with the ledger
+FIGURES = {"problems_total": "反馈问题", "problems_rectified": "已完成整改", "problems_in_progress": "正在整改",
+           "clues_transferred": "移交问题线索", "reminder_talk": "提醒谈话", "admonishment": "诫勉",
+           "criticism_education": "批评教育"}
 COLOURS = {"green": "正常", "yellow": "临期", "red": "逾期"}
 DEADLINE_SOURCES = {"stated": "原文所定期限", "document": "文件统一期限", "long_term": "长期坚持（定期复查）",
                     "routing": "分流表默认期限", "extended": "批准延期"}

@@ -15,9 +15,9 @@ from reports.context import ReportContext
 from reports.xlsx_text import keep_as_text
 
 COLUMNS = ["序号", "来源文件", "页码", "章节", "被巡察单位", "问题描述", "问题主体", "涉及人员", "职务",
-           "问题类别", "严重程度", "分流方式", "责任人/单位", "整改期限", "状态", "是否逾期",
+           "问题类别", "严重程度", "分流方式", "任务类型", "责任人/单位", "整改期限", "状态", "是否逾期",
            "任务编号", "巡察轮次", "期限来源", "预警", "升级自任务", "标记", "整改报告所述"]
-WIDTHS = [6, 28, 6, 24, 20, 60, 10, 10, 14, 12, 12, 14, 18, 12, 8, 8, 8, 24, 14, 8, 10, 10, 40]
+WIDTHS = [6, 28, 6, 24, 20, 60, 10, 10, 14, 12, 12, 14, 12, 18, 12, 8, 8, 8, 24, 14, 8, 10, 10, 40]
 FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}
 COLOUR_COLUMN = COLUMNS.index("预警") + 1
 
@@ -30,7 +30,8 @@ def ledger_frame(ctx: ReportContext) -> pd.DataFrame:
         rows.append([i, r.document.title or r.document.name, f.page, " › ".join(f.section),
                      f.unit, f.quote, V.SUBJECTS.get(f.subject, f.subject), f.person, f.post,
                      V.CATEGORIES.get(f.category, f.category), V.SEVERITIES.get(f.severity, f.severity),
-                     V.ROUTES.get(t.route if t else f.route, f.route), t.owner if t else "",
+                     V.ROUTES.get(t.route if t else f.route, f.route), V.TASK_KINDS.get(t.kind, "") if t else "",
+                     t.owner if t else "",
                      t.deadline if t else None, t.status if t else "", "是" if id(r) in overdue else "",
                      t.id if t else None, r.view.get("round") or "",
                      V.DEADLINE_SOURCES.get(r.view.get("deadline_source", ""), "")

@@ -3,6 +3,8 @@ that announces the problems found (发现的问题 / 审计发现的问题 / 存
 document kind. All sentences are invented here."""
 from __future__ import annotations
 
+import pytest
+
 from extractors.clauses import split_block
 from extractors.document import Block, BlockKind, Document, DocumentMeta
 from extractors.findings import extract
@@ -200,3 +202,18 @@ def test_praise_before_a_turn_leaves_the_shortfall_after_it():
     got = quotes(doc_of(para("在廉洁方面，本人能够遵守各项规定，没有违规接受宴请，但对科室的财务审核过问不够。"),
                         kind="other"))
     assert any("财务审核过问不够" in q and "能够" not in q for q in got)
+
+
+@pytest.mark.parametrize("text,want", [
+    # a part with its own subject naming a malpractice is a problem of its own
+    ("支委会工作规则不健全，大额资金支出审批程序不规范，部分采购事项由站长一人说了算，委员在会上很少提出异议。",
+     ["支委会工作规则不健全，大额资金支出审批程序不规范", "部分采购事项由站长一人说了算，委员在会上很少提出异议"]),
+    ("对上一轮审计指出的问题整改不到位，部分站点登记簿仍未补齐，值班台账存在“补记代签”现象。",
+     ["对上一轮审计指出的问题整改不到位，部分站点登记簿仍未补齐", "值班台账存在“补记代签”现象"]),
+    ("个别股室负责人搞“一言堂”，科务会议流于形式。", ["个别股室负责人搞“一言堂”，科务会议流于形式"]),
+    # no subject of its own, or going on from the part before: one problem and its detail
+    ("接待管理不规范，存在“一餐多单”现象。", ["接待管理不规范，存在“一餐多单”现象"]),
+    ("大额开支审批程序执行不严，对外包项目由分管领导个人说了算。", ["大额开支审批程序执行不严，对外包项目由分管领导个人说了算"]),
+])
+def test_a_part_with_its_own_subject_naming_a_malpractice_is_its_own_finding(text, want):
+    assert quotes(doc_of(para(text), kind="feedback")) == want

@@ -82,3 +82,50 @@ def test_a_rectification_report_yields_its_items_not_its_measures():
     assert [f.quote for f in ex.findings] == ["小型水利工程验收走过场", "河道保洁合同未经集体研究"]
     assert all("整改报告所列问题" in f.explanation for f in ex.findings)
     assert [i.status for i in report_items(doc, RULES)] == ["done", "unclear"]  # 已重新履行… states no status word
+
+
+def _table(doc: Document, first: int) -> Document:
+    """Mark blocks from `first` on as the rows of one table (the reader's TABLE_ROW blocks)."""
+    for b in doc.blocks[first:]:
+        b.kind, b.table = BlockKind.TABLE_ROW, 0
+    return doc
+
+
+def test_a_rectification_table_gives_one_item_per_row_with_its_measures_and_status():
+    doc = _table(_doc("某站党支部关于审计指出问题整改情况的报告",
+                      "序号｜存在问题｜整改措施｜整改进展｜责任人",
+                      "1｜仓库物资出入库登记不全｜启用双人登记簿，逐月盘点｜已完成｜钱某",
+                      "2｜备用金长期不清理｜财务组逐笔核对往来款｜正在推进｜孙某",
+                      "3｜值班表长期不更新｜重新排定节假日值班｜｜李某", kind="rectification"), 1)
+    items = report_items(doc, RULES)
+    assert [(i.problem, i.status, i.block_index) for i in items] == [
+        ("仓库物资出入库登记不全", "done", 2), ("备用金长期不清理", "in_progress", 3), ("值班表长期不更新", "unclear", 4)]
+    assert items[0].measures == "启用双人登记簿，逐月盘点；已完成"
+    assert items[0].text[items[0].start:items[0].end] == items[0].problem
+    assert [f.quote for f in extract(doc, RULES).findings] == [i.problem for i in items]  # the same items
+
+
+def test_a_table_without_measures_or_status_columns_lists_no_items():
+    doc = _table(_doc("序号｜问题｜整改时限｜责任人", "1｜仓库物资出入库登记不全｜6月底前｜钱某"), 0)
+    assert report_items(doc, RULES) == []
+
+
+def test_labelled_pairs_give_the_problem_and_the_paragraph_under_it():
+    section = ("二、问题整改情况",)
+    doc = _doc(("二、问题整改情况", BlockKind.HEADING, section),
+               ("1.问题：仓库物资出入库登记不全。", BlockKind.PARAGRAPH, section + ("1.问题",)),
+               ("整改情况：启用双人登记簿，逐月盘点。该问题已完成整改。", BlockKind.PARAGRAPH, section + ("1.问题",)),
+               ("2.问题：值班表长期不更新。整改情况：重新排定节假日值班，仍需长期坚持。", BlockKind.PARAGRAPH,
+                section + ("2.问题",)),
+               ("某站党支部", BlockKind.PARAGRAPH, section + ("2.问题",)),
+               kind="rectification")
+    items = report_items(doc, RULES)
+    assert [(i.problem, i.status) for i in items] == [("仓库物资出入库登记不全", "done"),
+                                                      ("值班表长期不更新", "in_progress")]
+    assert items[0].measures == "启用双人登记簿，逐月盘点。该问题已完成整改。"  # without its label
+    assert items[1].measures == "重新排定节假日值班，仍需长期坚持。"  # the signature line is not a measure
+
+
+def test_the_last_statement_of_an_item_decides_its_status():
+    items = items_in_text("关于“食堂采购台账登记不全”问题的整改。此前正在推进双人登记。目前已完成整改。", RULES)
+    assert [(i.problem, i.status) for i in items] == [("食堂采购台账登记不全", "done")]

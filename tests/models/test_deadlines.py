@@ -1,7 +1,7 @@
 """Deadlines and owners from the text, table-driven; the routing table's escalation and owners."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -121,3 +121,31 @@ def test_escalation_table(subject, earlier, route, reopen):
     assert (step.route, step.reopen) == (route, reopen) and step.reason
     if subject == "team":
         assert step.supervisor
+
+
+@pytest.mark.parametrize("quote,kind,owner,days", [
+    # a team's own rules and procedure: still 班子调整, but the team's own rectification task
+    ("党组议事规则不健全，决策程序不规范", "team_own", "某县某局领导班子", 60),
+    ("“三重一大”事项未经集体研究即作决定", "team_own", "某县某局领导班子", 60),
+    ("民主集中制执行不到位，站务会上由站长一人说了算", "team_own", "某县某局领导班子", 60),
+    ("支委会工作规则长期未修订", "team_own", "某县某局领导班子", 60),
+    # its composition stays with the organisation department, with the 班子调整 term
+    ("领导班子配备不齐，副局长空缺", "", "某县委组织部", 90),
+    ("班子年龄结构不合理", "", "某县委组织部", 90),
+    ("班子成员之间不团结", "", "某县委组织部", 90),
+    ("班子成员分工调整未经集体研究", "", "某县委组织部", 90),
+])
+def test_a_teams_own_rules_and_procedure_are_its_own_task(quote, kind, owner, days):
+    routing = load_routing()
+    decision = routing.decide("team", "structural", "team", quote)
+    assert decision.route == "team_adjustment"  # the route the evaluation format wants stays
+    finding = _finding("team", decision.route, quote=quote, end=len(quote))
+    plan = plan_task(finding, decision.route, "某县某局", DocumentContext(START, None, dict(TERMS), "某县委", []), routing)
+    assert (plan.kind, plan.owner, plan.deadline, plan.deadline_source) == (
+        kind, owner, START + timedelta(days=days), "routing")
+
+
+def test_a_unit_problem_with_the_same_words_is_no_team_task():
+    routing = load_routing()
+    assert routing.decide("unit", "structural", "team", "议事规则不健全").route == "rectification"
+    assert routing.task_kind("rectification", "unit", "议事规则不健全") is None

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from extractors.pipeline import analyse
+from extractors.pipeline import analyse, default_rules
+from extractors.report_items import item_status
 from models.db import session_scope
 from models.figures import AGREE, DISAGREE, check_figures, overall, report_check
-from models.followup import NOT_REPORTED, containment, relink_all, stated_status
+from models.followup import NOT_REPORTED, containment, relink_all
 from models.intake import ingest_file
 from models.tables import Document, Finding, ReportItem, Task
 from tests.conftest import DEVSET
@@ -43,7 +44,7 @@ def link_figures(settings, report: str) -> dict:
     gold = [json.loads(line) for line in LINKS.read_text(encoding="utf-8").splitlines() if line.strip()]
     gold = [g for g in gold if g["report"] == report]
     out = {"items": 0, "right": 0, "wrong": 0, "unlinked": 0, "status_right": 0, "proposals_right": 0,
-           "not_mentioned": 0, "flagged": 0, "merged": 0}
+           "not_mentioned": 0, "flagged": 0}
     with session_scope(settings.database_url) as s:
         doc = s.exec(select(Document).where(Document.name.startswith(report))).one()
         items = s.exec(select(ReportItem).where(ReportItem.document_id == doc.id)).all()
@@ -54,10 +55,8 @@ def link_figures(settings, report: str) -> dict:
                 out["not_mentioned"] += 1
                 own = [t for t, f in tasks.values() if _covers(f, g["finding_quote"])]
                 assert own, f"no task for {g['finding_quote']}"
-                if any(NOT_REPORTED in (t.flags or []) for t in own):
+                if any(NOT_REPORTED in (t.flags or []) and t.id not in answered for t in own):
                     out["flagged"] += 1
-                elif all(t.id in answered for t in own):
-                    out["merged"] += 1  # extraction joined it with an answered finding: nothing to flag
                 continue
             out["items"] += 1
             item = next(i for i in items if _norm(i.text) == _norm(g["item_text"]))
@@ -89,8 +88,8 @@ def test_report_items_link_to_the_tasks_links_jsonl_names(settings, order, repor
     assert fig["right"] >= 0.9 * fig["items"]
     assert fig["status_right"] == fig["right"]
     assert fig["proposals_right"] == fig["right"]  # close-out proposed exactly for the done items
-    # every not-mentioned finding with a task of its own is flagged 未报告
-    assert fig["flagged"] + fig["merged"] == fig["not_mentioned"] and fig["flagged"] >= 2
+    # every finding the report never mentions has a task of its own, flagged 未报告
+    assert fig["flagged"] == fig["not_mentioned"] > 0
     with session_scope(settings.database_url) as s:
         doc = s.exec(select(Document).where(Document.name.startswith(report))).one()
         own_tasks = s.exec(select(Task).join(Finding, Finding.id == Task.finding_id)
@@ -134,11 +133,13 @@ def test_a_send_back_stands_when_the_unit_is_relinked(settings):
     ("该问题已整改。", "done"),
     ("副局长人选正在按程序考察。该问题正在整改中。", "in_progress"),
     ("已消化超配职数2名，剩余1名将于年底前消化到位。该问题正在整改中。", "in_progress"),
+    ("正在开展专项检查。该问题已完成整改。", "done"),  # the last statement decides
+    ("已基本完成，仍需长期坚持。", "in_progress"),  # in one sentence, a "still" word wins
     ("修订了管理办法，开展专项检查。", "unclear"),
     ("", "unclear"),
 ])
 def test_stated_status(body, stated):
-    assert stated_status(body) == stated
+    assert item_status(body, default_rules()) == stated
 
 
 def test_overstated_report_is_shown_as_disagreeing(any_settings):
@@ -157,3 +158,45 @@ def test_overstated_report_is_shown_as_disagreeing(any_settings):
         assert [i["text"] for i in check["unmatched"]] == ["食堂采购管理不规范"]  # listed, not guessed
         assert len(check["not_reported"]) == 2
         assert check["verdict"] == DISAGREE
+
+
+PERSONS_REPORT = """中共某县市场监督管理局党组关于县委第四巡察组巡察反馈意见整改情况的通报
+根据县委统一部署，2024年9月2日至10月25日，县委第四巡察组对某县市场监督管理局党组开展了常规巡察。现将整改情况通报如下。
+一、整改工作总体情况
+{stated}
+二、具体问题整改情况
+1.关于“登记注册窗口主任许某某工作推诿扯皮”问题的整改。局党组书记与许某某谈话，督促其逐件答复企业咨询。该问题已完成整改。
+2.关于“稽查科科长邓某某不如实报告个人有关事项”问题的整改。按照干部管理权限对邓某某予以诫勉，责令其补报。该问题已完成整改。
+3.关于“食品科副科长顾某某违规使用公务用车”问题的整改。对顾某某进行批评教育，责令其补缴相关费用。该问题{third}。
+4.关于“执法装备管理混乱”问题的整改。对快检设备逐台清点造册，账实已核对一致。该问题已完成整改。
+中共某县市场监督管理局党组
+2025年1月10日
+"""
+
+
+@pytest.mark.parametrize("stated,third,want", [
+    # 许某某's talk is a done 提醒谈话 task (its evidence names no other disposal); 邓某某's evidence
+    # says 诫勉; 顾某某's 批评教育 counts only once the report calls that item done
+    ("巡察反馈问题4个，已完成整改3个。整改中提醒谈话1人，诫勉1人。", "正在整改中",
+     {"problems_total": (4, 4, AGREE), "problems_rectified": (3, 3, AGREE),
+      "reminder_talk": (1, 1, AGREE), "admonishment": (1, 1, AGREE)}),
+    ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话3人，诫勉1人，批评教育1人。", "正在整改中",
+     {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 3, DISAGREE),
+      "reminder_talk": (3, 1, DISAGREE), "admonishment": (1, 1, AGREE), "criticism_education": (1, 0, DISAGREE)}),
+    ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话1人，诫勉1人，批评教育1人。", "已完成整改",
+     {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 4, AGREE),
+      "reminder_talk": (1, 1, AGREE), "admonishment": (1, 1, AGREE), "criticism_education": (1, 1, AGREE)}),
+    ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话2人，诫勉2人，批评教育1人。", "已完成整改",
+     {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 4, AGREE),
+      "reminder_talk": (2, 1, DISAGREE), "admonishment": (2, 1, DISAGREE), "criticism_education": (1, 1, AGREE)}),
+])
+def test_person_counts_a_report_states_are_checked_against_the_ledger(settings, tmp_path, stated, third, want):
+    report = tmp_path / "整改情况通报.txt"
+    report.write_text(PERSONS_REPORT.format(stated=stated, third=third), encoding="utf-8")
+    _ingest(settings, str(DATA / "persons_feedback.txt"), str(report))
+    with session_scope(settings.database_url) as s:
+        doc = s.exec(select(Document).where(Document.kind == "rectification")).one()
+        assert doc.counts == {k: v[0] for k, v in want.items()}
+        figures = check_figures(s, doc)
+        assert {f.key: (f.stated, f.ledger, f.verdict) for f in figures} == want
+        assert overall(figures) == (AGREE if all(v[2] == AGREE for v in want.values()) else DISAGREE)
