@@ -3,7 +3,9 @@
 The report states 反馈问题N个、已完成整改M个、正在整改K个、移交问题线索L件 and the persons dealt with
 (提醒谈话K人、诫勉K人、批评教育K人), extracted as counts; the ledger holds the tasks of that unit and
 round. Each figure is 基本一致 when the two agree within the routing table's figures_tolerance, else
-不一致, and both numbers are shown.
+不一致, and both numbers are shown. A person count the report states above the ledger's is
+报告多于台账, not 不一致: a unit may talk to more people than the feedback named (the ledger can
+vouch only for those), while one below the ledger's contradicts it.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from models.followup import NOT_REPORTED, candidate_tasks
 from models.routing import load_routing
 from models.tables import Document, Finding, ReportItem, Task
 
-AGREE, DISAGREE = "基本一致", "不一致"
+AGREE, DISAGREE, BEYOND = "基本一致", "不一致", "报告多于台账"
 DONE = (ledger.SUBMITTED, ledger.CLOSED)
 
 
@@ -67,23 +69,31 @@ def ledger_figures(session: Session, report: Document) -> dict[str, int]:
     }
 
 
+def verdict(said: int, have: int, tolerance: int, person_count: bool) -> str:
+    """How a stated figure compares with the ledger's (see the module's docstring)."""
+    if abs(said - have) <= tolerance:
+        return AGREE
+    return BEYOND if person_count and said > have else DISAGREE
+
+
 def check_figures(session: Session, report: Document, tolerance: int = 0) -> list[Figure]:
     """One Figure per statistic the report states and the ledger can count."""
     counted = ledger_figures(session, report)
+    persons = set(load_routing().person_counts)
     stated = report.counts or {}
     out = []
     for key, label in V.FIGURES.items():
         if key in stated and key in counted:
-            agree = abs(int(stated[key]) - counted[key]) <= tolerance
-            out.append(Figure(key, label, int(stated[key]), counted[key], AGREE if agree else DISAGREE))
+            said, have = int(stated[key]), counted[key]
+            out.append(Figure(key, label, said, have, verdict(said, have, tolerance, key in persons)))
     return out
 
 
 def overall(figures: list[Figure]) -> str:
-    """基本一致 when every figure agrees; 不一致 otherwise; empty when nothing could be compared."""
+    """不一致 when a figure contradicts the ledger, else 基本一致; empty when nothing could be compared."""
     if not figures:
         return ""
-    return AGREE if all(f.verdict == AGREE for f in figures) else DISAGREE
+    return DISAGREE if any(f.verdict == DISAGREE for f in figures) else AGREE
 
 
 def report_check(session: Session, report: Document) -> dict:

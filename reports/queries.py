@@ -18,7 +18,9 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from models import vocabulary as V
+from models.figures import AGREE, check_figures
 from models.ledger import CLOSED, OPEN, WITHDRAWN
+from models.routing import load_routing
 from models.tables import Document, Finding, Task
 from models.taskview import task_views
 
@@ -71,7 +73,7 @@ class Row:
 
 @dataclass
 class Mismatch:
-    """A report states a figure that the ledger's findings for it do not reach."""
+    """A document states a figure that the ledger contradicts."""
 
     document: Document
     label: str
@@ -216,12 +218,19 @@ def closeout_progress(rows: list[Row]) -> list[tuple[str, int, int]]:
              sum(1 for d in opened if d.strftime("%Y-%m") <= m)) for m in months]
 
 
-def mismatches(documents: list[Document], rows: list[Row]) -> list[Mismatch]:
-    """Reports whose stated totals differ from the active findings the ledger holds for them."""
+def mismatches(session: Session, documents: list[Document], rows: list[Row]) -> list[Mismatch]:
+    """Figures a document states that the ledger contradicts: a rectification report's statistics
+    against its unit's tasks (models.figures, the check `report_check` shows), any other
+    document's stated totals against the findings extracted from it."""
     found = Counter(r.document.id for r in rows)
     talks = Counter(r.document.id for r in rows if r.finding.route == "reminder_talk")
+    tolerance = load_routing().figures_tolerance
     out = []
     for d in documents:
+        if d.kind == "rectification":
+            out += [Mismatch(d, f.label, f.stated, f.ledger) for f in check_figures(session, d, tolerance)
+                    if f.verdict != AGREE]  # a person count beyond the ledger is worth a look too
+            continue
         counts = d.counts or {}
         for key, label in CHECKED_COUNTS.items():
             if key not in counts:
@@ -268,5 +277,5 @@ def figures(session: Session, scope: Scope | None = None, today: date | None = N
         team_adjustments=[r for r in rows if r.finding.route == "team_adjustment"],
         closed=sorted(closed, key=lambda r: (str(r.task.closed_at), r.task.id)),
         progress=closeout_progress(rows),
-        mismatches=mismatches(docs, every),  # a withdrawn task still has its finding
+        mismatches=mismatches(session, docs, every),  # a withdrawn task still has its finding
     )

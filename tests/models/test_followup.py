@@ -11,7 +11,7 @@ from sqlmodel import select
 from extractors.pipeline import analyse, default_rules
 from extractors.report_items import item_status
 from models.db import session_scope
-from models.figures import AGREE, DISAGREE, check_figures, overall, report_check
+from models.figures import AGREE, BEYOND, DISAGREE, check_figures, overall, report_check, verdict
 from models.followup import NOT_REPORTED, containment, relink_all
 from models.intake import ingest_file
 from models.tables import Document, Finding, ReportItem, Task
@@ -182,13 +182,13 @@ PERSONS_REPORT = """中共某县市场监督管理局党组关于县委第四巡
       "reminder_talk": (1, 1, AGREE), "admonishment": (1, 1, AGREE)}),
     ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话3人，诫勉1人，批评教育1人。", "正在整改中",
      {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 3, DISAGREE),
-      "reminder_talk": (3, 1, DISAGREE), "admonishment": (1, 1, AGREE), "criticism_education": (1, 0, DISAGREE)}),
+      "reminder_talk": (3, 1, BEYOND), "admonishment": (1, 1, AGREE), "criticism_education": (1, 0, BEYOND)}),
     ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话1人，诫勉1人，批评教育1人。", "已完成整改",
      {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 4, AGREE),
       "reminder_talk": (1, 1, AGREE), "admonishment": (1, 1, AGREE), "criticism_education": (1, 1, AGREE)}),
     ("巡察反馈问题4个，已完成整改4个。整改中提醒谈话2人，诫勉2人，批评教育1人。", "已完成整改",
      {"problems_total": (4, 4, AGREE), "problems_rectified": (4, 4, AGREE),
-      "reminder_talk": (2, 1, DISAGREE), "admonishment": (2, 1, DISAGREE), "criticism_education": (1, 1, AGREE)}),
+      "reminder_talk": (2, 1, BEYOND), "admonishment": (2, 1, BEYOND), "criticism_education": (1, 1, AGREE)}),
 ])
 def test_person_counts_a_report_states_are_checked_against_the_ledger(settings, tmp_path, stated, third, want):
     report = tmp_path / "整改情况通报.txt"
@@ -199,4 +199,15 @@ def test_person_counts_a_report_states_are_checked_against_the_ledger(settings, 
         assert doc.counts == {k: v[0] for k, v in want.items()}
         figures = check_figures(s, doc)
         assert {f.key: (f.stated, f.ledger, f.verdict) for f in figures} == want
-        assert overall(figures) == (AGREE if all(v[2] == AGREE for v in want.values()) else DISAGREE)
+        # talks to more people than the feedback named are shown, but contradict nothing
+        assert overall(figures) == (DISAGREE if any(v[2] == DISAGREE for v in want.values()) else AGREE)
+
+
+@pytest.mark.parametrize("said,have,tolerance,person_count,want", [
+    (4, 4, 0, False, AGREE), (4, 3, 0, False, DISAGREE), (3, 4, 0, False, DISAGREE), (5, 4, 1, False, AGREE),
+    (3, 1, 0, True, BEYOND),  # the unit talked to people the ledger does not hold
+    (1, 2, 0, True, DISAGREE),  # fewer talks than the ledger shows held: the report contradicts it
+    (2, 2, 0, True, AGREE),
+])
+def test_figure_verdicts(said, have, tolerance, person_count, want):
+    assert verdict(said, have, tolerance, person_count) == want

@@ -346,3 +346,15 @@ def test_digest_covers_what_happened_since_the_last_one(settings):
         second = build_digest(s, date(2026, 10, 1))
     assert second.since is not None and second.change_counts == [("开始整改", 1)]
     assert [r.finding.quote for r in second.fell_due] == [DOC_B[1][0]]  # due 2026-09-29
+
+
+def test_a_rectification_reports_contradicted_figures_reach_the_supervisors_report(settings):
+    """The report's 数据核对 uses the ledger check (models.figures), not the report's own items."""
+    from extractors.pipeline import analyse
+    from models.intake import ingest_file
+
+    data = ROOT / "tests" / "data" / "followup"
+    for name in ("round1_feedback.txt", "overstated_report.txt"):
+        assert ingest_file(data / name, settings, analyse).status == "ingested"
+    mismatches = context(settings, Scope()).figures.mismatches
+    assert [(m.label, m.stated, m.in_ledger) for m in mismatches] == [("已完成整改", 4, 1)]
