@@ -54,6 +54,17 @@ def item_status(words: str, rules: RuleSet) -> str:
     return UNCLEAR
 
 
+def status_cell(cell: str, rules: RuleSet) -> str:
+    """The status a table's status column states: a bare word (完成, 进行中) read as the whole cell,
+    else the cell's words as any item's."""
+    bare = re.sub(r"[\s。．.；;，,！!]+", "", normalise(cell or ""))
+    if bare in rules.vocab.get("rect_status_cell_in_progress", []):
+        return IN_PROGRESS
+    if bare in rules.vocab.get("rect_status_cell_done", []):
+        return DONE
+    return item_status(cell, rules)
+
+
 def _measures(words: str) -> str:
     return _SHAPE_TAIL.sub("", words.strip(), count=1).strip()
 
@@ -144,7 +155,7 @@ def _table_items(blocks: list[Block], rules: RuleSet) -> dict[int, ReportItem]:
             return b.text[cells[k][0]:cells[k][1]] if 0 <= k < len(cells) else ""
 
         measures = "；".join(c for c in (cell("measures"), cell("status")) if c)
-        status = item_status(cell("status"), rules) if cell("status") else UNCLEAR
+        status = status_cell(cell("status"), rules) if cell("status") else UNCLEAR
         if status == UNCLEAR:
             status = item_status(cell("measures"), rules)
         out[bi] = ReportItem(b.text[s:e], s, e, b.text, status, rule_id, bi, measures)

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from extractors.pipeline import analyse, default_rules
-from extractors.report_items import item_status
+from extractors.report_items import item_status, status_cell
 from models.db import session_scope
 from models.figures import AGREE, BEYOND, DISAGREE, check_figures, overall, report_check, verdict
 from models.followup import NOT_REPORTED, containment, relink_all
@@ -140,6 +140,16 @@ def test_a_send_back_stands_when_the_unit_is_relinked(settings):
 ])
 def test_stated_status(body, stated):
     assert item_status(body, default_rules()) == stated
+
+
+@pytest.mark.parametrize("cell,stated", [
+    ("完成", "done"), ("已完成。", "done"), ("办结", "done"),
+    ("进行中", "in_progress"), ("未完成", "in_progress"), ("基本完成", "in_progress"),
+    ("已追回资金12万元", "done"),  # not a bare word: read as any item's words
+    ("见附件", "unclear"),
+])
+def test_a_status_column_cell_holds_a_bare_word(cell, stated):
+    assert status_cell(cell, default_rules()) == stated
 
 
 def test_overstated_report_is_shown_as_disagreeing(any_settings):
