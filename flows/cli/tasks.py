@@ -58,6 +58,9 @@ def tasks_report(document_id: str = typer.Argument(..., help="整改报告的文
         print_json(check)
         return
     lines = [f"[bold]整改报告：{check['document']}[/bold]"]
+    if not check["items"] and not check["unmatched"]:
+        lines.append("  [red]未能识别出本报告逐项的整改事项（格式不在已知范围内），"
+                     "以下“未报告”标记需人工对照原文核实。[/red]")
     for i in check["items"]:
         lines.append(f"  事项“{i['text']}” → 任务{i['task']}（{V.STATED[i['stated']]}）")
     for i in check["unmatched"]:

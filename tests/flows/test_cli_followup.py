@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import openpyxl
 
 from tests.conftest import DEVSET
 from tests.flows.test_cli import run
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "followup"
 
 FIELDS = {"id", "document", "quote", "round", "unit", "route", "owner", "deadline", "deadline_source",
           "status", "colour", "escalated_from", "report_items"}
@@ -72,3 +75,23 @@ def test_feedback_and_report_in_one_batch(tmp_path):
         cell = r[header.index("预警")]
         assert cell.fill.fgColor.rgb.endswith(fills[task["colour"]])
         assert r[header.index("状态")].value == task["status"]
+
+
+def test_a_report_in_an_unknown_shape_is_said_to_be_unread_item_by_item(tmp_path):
+    """No item recognised: the check says so, rather than leave staff with a wall of 未报告."""
+    home, batch = tmp_path / "home", tmp_path / "batch"
+    batch.mkdir()
+    shutil.copy(DATA / "table_feedback.txt", batch / "反馈意见.txt")
+    (batch / "整改报告.txt").write_text(
+        "中共某县农业农村局党组关于县委第二巡察组巡察反馈意见整改情况的报告\n"
+        "根据县委统一部署，2024年3月4日至4月26日，县委第二巡察组对某县农业农村局党组开展了常规巡察。现将整改情况报告如下。\n"
+        "局党组把抓好整改作为重要政治任务，召开专题会议研究部署，明确责任分工，建立工作台账。\n"
+        "下一步，我们将持续巩固整改成果，推动建章立制，确保各项工作落到实处。\n"
+        "中共某县农业农村局党组\n2024年8月20日\n", encoding="utf-8")
+    assert run(["ingest", str(batch)], home).returncode == 0
+    docs = json.loads(run(["documents", "list", "--json"], home).stdout)
+    report_id = next(d["document_id"] for d in docs if d["name"] == "整改报告.txt")
+    check = json.loads(run(["tasks", "report", str(report_id), "--json"], home).stdout)
+    assert check["items"] == [] and check["unmatched"] == [] and check["not_reported"]
+    shown = run(["tasks", "report", str(report_id)], home).stdout.replace("\n", "")
+    assert "未能识别出本报告逐项的整改事项" in shown
