@@ -20,7 +20,7 @@ from extractors.counts import extract_counts
 from extractors.doc_kind import KindDecision, decide_kind
 from extractors.document import BlockKind, Document, Extraction, FindingDraft, RuleHit
 from extractors.report_items import ReportItem, report_items
-from extractors.rules import RuleSet, Tokens, iter_matches, match_at
+from extractors.rules import RuleSet, iter_matches, match_at
 from extractors.subjects import Subject, detect_severity, detect_subject
 # Labels in explanations come from the one vocabulary, shared with the ledger and the reports.
 from models.vocabulary import CATEGORIES as CATEGORY_LABEL
@@ -67,28 +67,29 @@ def _veto_rule(r) -> bool:
 
 
 def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
-          tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
+          threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
     """`_judge`, kept per rule set for recent inputs: the stages judge the same span again (a
     clause, then its list items; a repeated sentence in a long report). Each call gets its own
     copy, as callers change the lists."""
     key = (text, sentence, section, kind, threshold, listed)
     j = rules.judge_cache.get(key)
     if j is None:
-        j = _judge(text, sentence, section, kind, rules, tokens, threshold, listed)
+        j = _judge(text, sentence, section, kind, rules, threshold, listed)
         rules.judge_cache.put(key, j)
     return Judgement(j.score, j.category, list(j.hits), list(j.vetoes), list(j.checked),
                      {c: list(w) for c, w in j.cat_words.items()})
 
 
-def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
-           tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
-    """Weigh the problem rules and check every veto for one clause (all normalised text).
+_OWN_WORDS = "judge:own words"  # key of a clause's own problem and topic words on its scan
 
-    `listed`: the clause is an item of a list of problems, which states a problem by its place.
-    There a modal word (要, 必须) that only turns up after the head clause belongs to the
-    description (…不在岗，群众找人要打电话), not to a requirement; one in the head still vetoes."""
-    tokens = tokens or Tokens(text, rules)
-    scan = rules.scan(text)  # one automaton pass: only rules with a keyword or anchor here are run
+
+def _own_words(text: str, scan, rules: RuleSet) -> tuple[float, list[RuleHit], dict[str, float], dict[str, list[str]]]:
+    """What the clause's own words say, whatever its place: problem weight, the problem and
+    topic rules that fired, and the votes for each category (with the words that cast them).
+    Kept on the clause's scan: the stages judge one clause under several thresholds."""
+    got = scan.found.get(_OWN_WORDS)
+    if got is not None:
+        return got
     cands = scan.keywords
     head = head_end(text)
     hits: list[RuleHit] = []
@@ -99,7 +100,7 @@ def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     for r in rules.candidates(rules.subset("problem_category", _problem_or_category), scan):
         if r.regex is None and r.id not in cands:
             continue
-        found = r.matches(text, tokens, scan)
+        found = r.matches(text, None, scan)
         if found:
             matched.append((r, found))
     # a topic word inside a longer topic word of another category (查处 in 查处偏软) does not vote
@@ -120,6 +121,22 @@ def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
             heavy = sum(2.0 if s0 < head else 1.0 for s0 in first.values())
             cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight * heavy
             cat_words.setdefault(r.category, []).extend(w for w in first if w not in cat_words[r.category])
+    got = scan.found[_OWN_WORDS] = (score, hits, cat_score, cat_words)
+    return got
+
+
+def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
+           threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
+    """Weigh the problem rules and check every veto for one clause (all normalised text).
+
+    `listed`: the clause is an item of a list of problems, which states a problem by its place.
+    There a modal word (要, 必须) that only turns up after the head clause belongs to the
+    description (…不在岗，群众找人要打电话), not to a requirement; one in the head still vetoes."""
+    scan = rules.scan(text)  # one automaton pass: only rules with a keyword or anchor here are run
+    score, own_hits, own_score, own_cat_words = _own_words(text, scan, rules)
+    hits = list(own_hits)
+    cat_score = dict(own_score)
+    cat_words = {c: list(w) for c, w in own_cat_words.items()}
     own_words = bool(cat_score)  # the problem's own words decide its category before the heading does
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
         sec_scan = rules.scan(section)
@@ -134,6 +151,7 @@ def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     vetoes, checked = [], []
     if score < threshold:  # not a candidate: no need to weigh the vetoes
         return Judgement(score, category, hits, vetoes, checked, cat_words)
+    head = head_end(text)
     scans = {"clause": scan, "sentence": rules.scan(sentence), "section": rules.scan(section),
              "kind": rules.scan(kind)}
     targets = {"clause": text, "sentence": sentence, "section": section, "kind": kind}
@@ -141,8 +159,7 @@ def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
         if r.only_kinds and kind not in r.only_kinds:
             continue
         target, target_scan = targets[r.scope], scans[r.scope]
-        found = (r.matches(target, tokens if r.scope == "clause" else None, target_scan)
-                 if rules.may_fire(r, target_scan) else [])
+        found = r.matches(target, None, target_scan) if rules.may_fire(r, target_scan) else []
         if found and listed and r.klass == "requirement" and r.scope == "clause" and head < len(text):
             if all(s0 > head for s0, _, _ in found):
                 found = []

@@ -20,6 +20,7 @@ import hashlib
 import logging
 import threading
 import warnings
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,43 +151,71 @@ class Rule:
     only_kinds: tuple[str, ...] = ()
     not_after: tuple[str, ...] = ()
     not_before: tuple[str, ...] = ()
+    # set once at load (RuleSet.prepare): where each word stands in `words`, whether the pattern
+    # needs one of its anchors, whether its cost is bounded by its form
+    ranks: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    anchored: bool = False
+    bounded: bool = False
 
     def matches(self, text: str, tokens: "Tokens | None" = None, scan: "Scan | None" = None) -> list[tuple[int, int, str]]:
         """Spans (start, end, matched text) where this rule fires in normalised `text` (`scan`: the
-        rule set's scan of that same text, when the caller has it)."""
-        if scan is None and self.owner is not None and self.owner.automaton is not None:
-            scan = self.owner.scan(text)
+        rule set's scan of that same text, when the caller has it). Kept on the scan: the stages ask
+        the same rule about the same text again (a sentence for each of its clauses); the list is
+        shared, callers must not change it."""
+        owner = self.owner
+        if scan is None:
+            if owner is None or owner.automaton is None:
+                return self._match(text, tokens, None)
+            scan = owner.scan(text)
+        found = scan.found.get(self.id)
+        if found is None:
+            found = scan.found[self.id] = self._match(text, tokens, scan)
+        return found
+
+    def _match(self, text: str, tokens: "Tokens | None", scan: "Scan | None") -> list[tuple[int, int, str]]:
         if self.regex is not None:
-            if scan is not None and self.id in self.owner.anchored and self.id not in scan.anchors:
+            if scan is not None and self.anchored and self.id not in scan.anchors:
                 return []  # none of the literals the pattern needs is in the text
             return [(s, e, text[s:e]) for s, e in search_all(self.regex, text)]
         if scan is not None:
             found = scan.keywords.get(self.id)
             if not found:
                 return []
-            at: dict[str, list[int]] = {}
-            for s0, _, w in found:
-                at.setdefault(w, []).append(s0)
-            starts = {w: sorted(set(v)) for w, v in at.items()}
+            # in the order of the rule's words, each word's starts ascending and once
+            rank = self.ranks
+            hits = sorted({(i, s0, w) for s0, _, w in found for i in rank[w]})
         else:
-            starts = {w: _find_all(text, w) for w in self.words}
+            hits = [(i, s0, w) for i, w in enumerate(self.words) for s0 in _find_all(text, w)]
         if self.scope in ("section", "kind"):
-            return [(i, i + len(w), w) for w in self.words for i in starts.get(w, ())]
-        tokens = tokens or Tokens(text, self.owner)
+            return [(s0, s0 + len(w), w) for _, s0, w in hits]
+        if tokens is None:
+            tokens = scan.tokens() if scan is not None else Tokens(text, self.owner)
         # topic words only steer the category: the head or tail of a compound counts too
         # (资金 in 专项资金), a word cut across two tokens does not (分工 in 部分/工程)
         check = tokens.inside_token if self.role == "category" else tokens.on_boundaries
+        not_after, not_before, phrase_end = self.not_after, self.not_before, self.phrase_end
         out = []
-        for w in self.words:
-            for start in starts.get(w, ()):
-                end = start + len(w)
-                if self.not_after and text[:start].endswith(self.not_after):
-                    continue
-                if self.not_before and text.startswith(self.not_before, end):
-                    continue
-                if check(start, end) and (not self.phrase_end or phrase_closes(text, end)):
-                    out.append((start, end, w))
+        for _, start, w in hits:
+            end = start + len(w)
+            if not_after and text.endswith(not_after, 0, start):
+                continue
+            if not_before and text.startswith(not_before, end):
+                continue
+            if check(start, end) and (not phrase_end or phrase_closes(text, end)):
+                out.append((start, end, w))
         return out
+
+    def pattern_matches(self, text: str) -> list:
+        """Every non-empty match (match objects) of this pattern rule in normalised `text`, none when
+        the text holds none of its anchors; kept on the text's scan like `matches`."""
+        scan = self.owner.scan(text) if self.owner is not None and self.owner.automaton is not None else None
+        if scan is None:
+            return iter_matches(self.regex, text)
+        key = ("pattern", self.id)
+        got = scan.found.get(key)
+        if got is None:
+            got = scan.found[key] = [] if self.anchored and self.id not in scan.anchors else iter_matches(self.regex, text)
+        return got
 
     def fires(self, text: str) -> bool:
         """Does the rule fire on this example (raw text, normalised here as at extraction)?"""
@@ -397,6 +426,8 @@ class Tokens:
         self.text = text
         self._rules = rules
         self._runs: list[tuple[int, int, str]] | None = None  # (start, end, run) covering the text
+        self._ends: list[int] = []  # the runs' ends, ascending (to find the runs near a span)
+        self._local: dict[int, tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = {}  # run -> its cut, in text offsets
         self._near: dict[tuple[int, int], tuple[set[int], list[tuple[int, int]]]] = {}
 
     def inside_token(self, start: int, end: int) -> bool:
@@ -420,7 +451,8 @@ class Tokens:
         got = self._near.get((start, end))
         if got is not None:
             return got
-        if self._runs is None:
+        runs = self._runs
+        if runs is None:
             from jieba import re_han_default
 
             runs, pos = [], 0
@@ -429,24 +461,30 @@ class Tokens:
                     runs.append((pos, pos + len(piece), piece))
                     pos += len(piece)
             self._runs = runs
-        rules = self._rules
-        seg = segmenter(rules.userdict if rules else None, rules.token_words if rules else ())
-        vocab = rules.token_vocab if rules else frozenset()
+            self._ends = [r1 for _, r1, _ in runs]
         bounds, own = {0}, []
-        for r0, r1, piece in self._runs:
-            if r0 > end or r1 < start:
-                continue
-            local = rules.block_cache.get(piece) if rules else None
+        i = bisect_left(self._ends, start)  # the first run that does not end before start
+        while i < len(runs) and runs[i][0] <= end:
+            local = self._local.get(i)
             if local is None:
-                local = _run_tokens(seg, piece, vocab)
-                if rules:
-                    rules.block_cache.put(piece, local)
-            cuts, terms = local
-            bounds.add(r0)
-            bounds.update(r0 + c for c in cuts)
-            own.extend((r0 + a, r0 + b) for a, b in terms)
+                local = self._local[i] = self._cut(*runs[i])
+            bounds.update(local[0])
+            own.extend(local[1])
+            i += 1
         self._near[(start, end)] = (bounds, own)
         return bounds, own
+
+    def _cut(self, r0: int, _r1: int, piece: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+        """One run's token boundaries (its start and every token end) and our terms in it, in text offsets."""
+        rules = self._rules
+        local = rules.block_cache.get(piece) if rules else None
+        if local is None:
+            seg = rules.segmenter() if rules else segmenter(None, ())
+            local = _run_tokens(seg, piece, rules.token_vocab if rules else frozenset())
+            if rules:
+                rules.block_cache.put(piece, local)
+        cuts, terms = local
+        return (r0,) + tuple(r0 + c for c in cuts), tuple((r0 + a, r0 + b) for a, b in terms)
 
 
 def _run_tokens(seg, piece: str, vocab) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
@@ -507,13 +545,27 @@ class TextCache:
         self._d = {}
 
 
-@dataclass
 class Scan:
     """What one automaton pass found in a text: keyword spans by rule, and the pattern rules
-    one of whose anchors occurs (only those can match)."""
+    one of whose anchors occurs (only those can match). It also keeps what was worked out
+    about that text since: each rule's matches (`found`) and its jieba boundaries (`tokens`)."""
 
-    keywords: dict[str, list[tuple[int, int, str]]]
-    anchors: set[str]
+    __slots__ = ("text", "keywords", "anchors", "found", "_tokens", "_rules")
+
+    def __init__(self, text: str, keywords: dict[str, list[tuple[int, int, str]]], anchors: set[str],
+                 rules: "RuleSet | None" = None) -> None:
+        self.text = text
+        self.keywords = keywords
+        self.anchors = anchors
+        self.found: dict[str, object] = {}  # rule id (or a stage's own key) -> what it found in the text
+        self._tokens: Tokens | None = None
+        self._rules = rules
+
+    def tokens(self) -> "Tokens":
+        """The text's jieba boundaries, made on first need."""
+        if self._tokens is None:
+            self._tokens = Tokens(self.text, self._rules)
+        return self._tokens
 
 
 @dataclass
@@ -542,6 +594,8 @@ class RuleSet:
     judge_cache: TextCache = field(default_factory=lambda: TextCache(4096, 3 * BOUNDED_TEXT), repr=False)  # extractors.findings.judge
     token_vocab: frozenset[str] = frozenset()
     _roles: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
+    posts: tuple[str, ...] = ()  # the vocabulary's posts (局长, 党组书记 …): a name's post ends with one
+    _seg: object = field(default=None, repr=False)
 
     def by_role(self, role: str) -> list[Rule]:
         found = self._roles.get(role)
@@ -586,15 +640,33 @@ class RuleSet:
             keywords: dict[str, list[tuple[int, int, str]]] = {}
             anchors: set[str] = set()
             if self.automaton is not None and text:
-                for end, entries in self.automaton.iter(text):
-                    for rule_id, word in entries:
-                        if word is None:
-                            anchors.add(rule_id)
-                        else:
-                            keywords.setdefault(rule_id, []).append((end - len(word) + 1, end + 1, word))
-            got = Scan(keywords, anchors)
+                # each automaton entry: (length, ((rule id, word), ...) of keywords, (rule id, ...) of anchors)
+                for end, (n, words, anchored) in self.automaton.iter(text):
+                    if anchored:
+                        anchors.update(anchored)
+                    if words:
+                        span = (end - n + 1, end + 1)
+                        for rule_id, word in words:
+                            spans = keywords.get(rule_id)
+                            if spans is None:
+                                keywords[rule_id] = [(*span, word)]
+                            else:
+                                spans.append((*span, word))
+            got = Scan(text, keywords, anchors, self)
             self.scan_cache.put(text, got)
         return got
+
+    def segmenter(self):
+        """The jieba tokenizer for this rule set's dictionary and terms."""
+        seg = self._seg
+        if seg is None:
+            seg = self._seg = segmenter(self.userdict, self.token_words)
+        return seg
+
+    def warm(self) -> "RuleSet":
+        """Do the one-time work now rather than on the first document: jieba's dictionary."""
+        self.segmenter().initialize()
+        return self
 
     def get(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -678,22 +750,31 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     rs.token_words = tuple(sorted({w for r in rs.rules if r.kind in ("keyword", "veto") and r.role not in ("category", "evaluation")
                                    and r.scope in ("clause", "head", "sentence") for w in r.words if len(w) > 1}))
     rs.token_vocab = frozenset(rs.token_words)
-    auto = ahocorasick.Automaton()
+    rs.posts = tuple(str(p) for p in rs.vocab.get("posts", []))
+    entries: dict[str, tuple[list, list]] = {}  # automaton key -> (keyword entries, anchored rule ids)
     for r in rs.rules:
         if r.regex is None:
             for w in r.words:
-                entries = auto.get(w) if w in auto else []
-                auto.add_word(w, entries + [(r.id, w)])
+                entries.setdefault(w, ([], []))[0].append((r.id, w))
         else:
             for a in anchors(r.regex.pattern) or ():
-                entries = auto.get(a) if a in auto else []
-                auto.add_word(a, entries + [(r.id, None)])
+                entries.setdefault(a, ([], []))[1].append(r.id)
                 rs.anchored.add(r.id)
             if r.id not in rs.anchored:
                 rs.unanchored.add(r.id)
+    auto = ahocorasick.Automaton()
+    for key, (words, anchored) in entries.items():
+        auto.add_word(key, (len(key), tuple(words), tuple(anchored)))
     if len(auto):
         auto.make_automaton()
         rs.automaton = auto
+    for r in rs.rules:
+        ranks: dict[str, list[int]] = {}
+        for i, w in enumerate(r.words):
+            ranks.setdefault(w, []).append(i)
+        r.ranks = {w: tuple(v) for w, v in ranks.items()}
+        r.anchored = r.id in rs.anchored
+        r.bounded = r.regex is not None and bounded_cost(r.regex.pattern)
     for role in SINGLE_ROLES:
         held = [r.id for r in rs.by_role(role)]
         if len(held) != 1:
