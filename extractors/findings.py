@@ -500,11 +500,15 @@ def _split_actors(c: Clause, section: str, kind: str, rules: RuleSet) -> list[tu
     """Split a clause before a comma part that opens with a newly named official, or with a
     subject of its own followed by a named malpractice (…程序不规范，部分采购事项由站长一人说了算),
     when every piece states a problem of its own (…管理混乱，副所长钱某某违规报销 is two findings)."""
-    actor = rules.by_role("actor_start") + rules.by_role("statement_start")
+    scan = rules.scan(c.norm)  # a pattern whose anchors the clause lacks matches after no comma
+    actor = [r for r in rules.by_role("actor_start") + rules.by_role("statement_start")
+             if r.regex is not None and (not r.anchored or r.id in scan.anchors)]
     cuts = []
-    for i, ch in enumerate(c.norm):
-        if ch == "，" and any(match_at(r.regex, c.norm, i + 1) for r in actor if r.regex is not None):
+    i = c.norm.find("，") if actor else -1
+    while i >= 0:
+        if any(match_at(r.regex, c.norm, i + 1) for r in actor):
             cuts.append(i)
+        i = c.norm.find("，", i + 1)
     if not cuts:
         return [(c.start, c.end)]
     bounds = [0] + cuts + [len(c.norm)]

@@ -155,6 +155,7 @@ class Rule:
     # needs one of its anchors, whether its cost is bounded by its form
     ranks: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     anchored: bool = False
+    few_anchors: tuple[str, ...] = ()  # the anchors of a pattern that has at most _FEW_ANCHORS of them
     bounded: bool = False
 
     def matches(self, text: str, tokens: "Tokens | None" = None, scan: "Scan | None" = None) -> list[tuple[int, int, str]]:
@@ -166,6 +167,8 @@ class Rule:
         if scan is None:
             if owner is None or owner.automaton is None:
                 return self._match(text, tokens, None)
+            if self.few_anchors and not any(a in text for a in self.few_anchors):
+                return []  # a pattern with a few anchors on a text without them: no need to scan it
             scan = owner.scan(text)
         found = scan.found.get(self.id)
         if found is None:
@@ -286,6 +289,7 @@ except ImportError:  # Python < 3.11
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 _UNICODE_PROPERTY = regex.compile(r"\\[pP]\{[^}]*\}")  # \p{Han}: regex-only, read as \w (some word character)
+_FEW_ANCHORS = 8  # a pattern with this few anchors is ruled out by looking for each (str.find) before a scan
 _ANCHOR_CLASS_MAX = 8  # a character class of at most this many characters gives one anchor each
 _SHORT_REPEAT = 20  # a repeat up to this many characters counts as a constant, not as the text's length
 _GROUP_REPEAT = 4  # a repeated group may repeat at most this often to keep a bounded cost
@@ -375,43 +379,88 @@ _BOUNDED: dict[str, bool] = {}
 
 def bounded_cost(pattern: str) -> bool:
     """Can the pattern not backtrack explosively? Yes when it has no back-reference, every repeat
-    is over a single character, and at most two repeats may run the text's length (the rest are
-    short): its work is then polynomial of degree two at most in a text of bounded length."""
+    of a group is short (at most _GROUP_REPEAT times), and any one way through it (one branch of
+    each alternation) passes at most two repeats that may run the text's length: its work is then
+    polynomial of degree two at most in a text of bounded length (besides the start positions;
+    a pattern that can only match at the text's start, ^…, may pass three)."""
     known = _BOUNDED.get(pattern)
     if known is None:
         tree = _parse(pattern)
-        known = _BOUNDED[pattern] = tree is not None and _cost_bounded(list(tree), [0])
+        known = False
+        if tree is not None:
+            items = list(tree)
+            anchored = (bool(items) and items[0] == (_sre.AT, _sre.AT_BEGINNING)
+                        and not tree.state.flags & _sre.SRE_FLAG_MULTILINE)
+            most = _long_repeats(items)
+            known = most is not None and most <= (3 if anchored else 2)
+        _BOUNDED[pattern] = known
     return known
 
 
-def _cost_bounded(items, long_repeats: list[int]) -> bool:
+def _separated_literals(body) -> bool:
+    """A group body of literals only (alternatives of literal words allowed) that opens with a
+    character found nowhere else in it: a repeat of it can split a text in one way only."""
+    if not body or body[0][0] is not _sre.LITERAL:
+        return False
+    sep = body[0][1]
+
+    def literal_only(items) -> bool:
+        for op, av in items:
+            if op is _sre.LITERAL:
+                if av == sep:
+                    return False
+            elif op is _sre.SUBPATTERN:
+                if av[1] or av[2] or not literal_only(list(av[-1])):  # no flags inside
+                    return False
+            elif op is _sre.BRANCH:
+                if not all(literal_only(list(b)) for b in av[1]):
+                    return False
+            else:
+                return False
+        return True
+
+    return literal_only(body[1:])
+
+
+def _long_repeats(items) -> int | None:
+    """The most repeats over the text's length that one way through `items` passes (alternatives
+    are tried one after another, so their costs add up; repeats in a row multiply), or None for
+    a form whose cost is not bounded (a long repeat of a group, a back-reference)."""
+    n = 0
     for op, av in items:
         if op in _REPEATS:
             lo, hi, body = av
             body = list(body)
             if len(body) != 1 or body[0][0] not in _CHAR_OPS:
-                # a repeated group: (a|aa)+ can take exponential time; (?:主要)? cannot
-                if hi > _GROUP_REPEAT or not _cost_bounded(body, long_repeats):
-                    return False
+                # a repeated group: (a|aa)+ can take exponential time; (?:主要)? cannot, nor can
+                # (?:、(?:局长|主任))*, whose every turn starts with a character found nowhere else in it
+                if hi > _GROUP_REPEAT and _separated_literals(body):
+                    n += 1
+                    continue
+                inner = _long_repeats(body) if hi <= _GROUP_REPEAT else None
+                if inner is None:
+                    return None
+                n += inner * hi
             elif hi - lo > _SHORT_REPEAT:
-                long_repeats[0] += 1
-                if long_repeats[0] > 2:
-                    return False
-        elif op is _sre.SUBPATTERN:
-            if not _cost_bounded(list(av[-1]), long_repeats):
-                return False
+                n += 1
+        elif op is _sre.SUBPATTERN or op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            inner = _long_repeats(list(av[-1]))
+            if inner is None:
+                return None
+            n += inner
         elif op is _sre.BRANCH:
-            if not all(_cost_bounded(list(b), long_repeats) for b in av[1]):
-                return False
-        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
-            if not _cost_bounded(list(av[1]), long_repeats):
-                return False
+            inner = [_long_repeats(list(b)) for b in av[1]]
+            if any(x is None for x in inner):
+                return None
+            n += max(inner, default=0)
         elif hasattr(_sre, "ATOMIC_GROUP") and op is _sre.ATOMIC_GROUP:
-            if not _cost_bounded(list(av), long_repeats):
-                return False
+            inner = _long_repeats(list(av))
+            if inner is None:
+                return None
+            n += inner
         elif op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS) or op not in _CHAR_OPS | {_sre.AT}:
-            return False  # back-references and anything not read here: keep the time limit
-    return True
+            return None  # back-references and anything not read here: keep the time limit
+    return n
 
 
 class Tokens:
@@ -774,6 +823,8 @@ def load_rules(directory: Path | None = None) -> RuleSet:
             ranks.setdefault(w, []).append(i)
         r.ranks = {w: tuple(v) for w, v in ranks.items()}
         r.anchored = r.id in rs.anchored
+        found = anchors(r.regex.pattern) if r.anchored else None
+        r.few_anchors = tuple(sorted(found)) if found and len(found) <= _FEW_ANCHORS else ()
         r.bounded = r.regex is not None and bounded_cost(r.regex.pattern)
     for role in SINGLE_ROLES:
         held = [r.id for r in rs.by_role(role)]
