@@ -148,26 +148,75 @@ def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
                     cat_words.setdefault(r.category, []).append(f"标题“{section[-20:]}”")
     # no topic word at all: a work shortfall (推进缓慢, 跟进不够) is a matter of 担当作为
     category = max(cat_score, key=lambda c: cat_score[c]) if cat_score else "duty"
-    vetoes, checked = [], []
     if score < threshold:  # not a candidate: no need to weigh the vetoes
-        return Judgement(score, category, hits, vetoes, checked, cat_words)
+        return Judgement(score, category, hits, [], [], cat_words)
+    vetoes, checked = _vetoes(text, scan, sentence, section, kind, rules, listed)
+    return Judgement(score, category, hits, vetoes, checked, cat_words)
+
+
+def _vetoes(text: str, scan, sentence: str, section: str, kind: str, rules: RuleSet,
+            listed: bool) -> tuple[list[RuleHit], list[RuleHit]]:
+    """Check every veto for one clause: (the vetoes that fired, every veto considered)."""
+    vetoes: list[RuleHit] = []
+    checked: list[RuleHit] = []
     head = head_end(text)
     scans = {"clause": scan, "sentence": rules.scan(sentence), "section": rules.scan(section),
              "kind": rules.scan(kind)}
     targets = {"clause": text, "sentence": sentence, "section": section, "kind": kind}
-    for r in rules.subset("veto", _veto_rule):
-        if r.only_kinds and kind not in r.only_kinds:
+    for r, silent in _vetoes_for(kind, rules):
+        target_scan = scans[r.scope]
+        if not rules.may_fire(r, target_scan):
+            checked.append(silent)  # none of its words or anchors: it cannot fire
             continue
-        target, target_scan = targets[r.scope], scans[r.scope]
-        found = r.matches(target, None, target_scan) if rules.may_fire(r, target_scan) else []
+        found = r.matches(targets[r.scope], None, target_scan)
         if found and listed and r.klass == "requirement" and r.scope == "clause" and head < len(text):
             if all(s0 > head for s0, _, _ in found):
                 found = []
-        hit = RuleHit(r.id, "veto", found[0][2] if found else "", r.weight)
-        checked.append(hit)
         if found:
+            hit = RuleHit(r.id, "veto", found[0][2], r.weight)
+            checked.append(hit)
             vetoes.append(hit)
-    return Judgement(score, category, hits, vetoes, checked, cat_words)
+        else:
+            checked.append(silent)
+    return vetoes, checked
+
+
+def _problem_weight(text: str, rules: RuleSet) -> float:
+    """The weight of the problem rules that fire on a clause (normalised text): what `judge`
+    gives as its score, summed in the same order, without the topic words, the section and the
+    vetoes. The stages that only ask whether a piece states a problem need no more."""
+    scan = rules.scan(text)
+    got = scan.found.get(_WEIGHT)
+    if got is None:
+        got = 0.0
+        for r in rules.candidates(rules.subset("problem", _problem_rule), scan):
+            if (r.regex is not None or r.id in scan.keywords) and r.matches(text, None, scan):
+                got += r.weight
+        scan.found[_WEIGHT] = got
+    return got
+
+
+def _standing(text: str, sentence: str, section: str, kind: str, rules: RuleSet) -> bool:
+    """Does a piece state a problem in its own words that no veto stops (what `judge` says with
+    a score of THRESHOLD or more and no vetoes)?"""
+    if _problem_weight(text, rules) < THRESHOLD:
+        return False
+    return not _vetoes(text, rules.scan(text), sentence, section, kind, rules, False)[0]
+
+
+_WEIGHT = "judge:problem weight"  # key of a clause's problem weight on its scan
+
+
+def _problem_rule(r) -> bool:
+    return r.role == "problem"
+
+
+def _vetoes_for(kind: str, rules: RuleSet) -> list[tuple]:
+    """The vetoes that apply to a kind of document, in file order, each with the hit it leaves
+    when it does not fire (one shared record per rule set: hits are never changed)."""
+    return rules.once("vetoes:" + kind, lambda: [
+        (r, RuleHit(r.id, "veto", "", r.weight)) for r in rules.subset("veto", _veto_rule)
+        if not r.only_kinds or kind in r.only_kinds])
 
 
 def _tail_noise(rules: RuleSet):
@@ -468,8 +517,7 @@ def _under_problem_title(doc: Document, bi: int, rules: RuleSet) -> bool:
     phrase = title[m.end():] if m else title
     if not phrase or len(phrase) > _ZONE_TITLE_MAX or any(ch in phrase for ch in "，。；："):
         return False
-    j = judge(phrase, phrase, "", "feedback", rules)
-    return j.score >= THRESHOLD and not j.vetoes
+    return _standing(phrase, phrase, "", "feedback", rules)
 
 
 # under a problem title a clause still needs a hint of a fault (a negation, 存在, 较多, 长期 …):
@@ -516,7 +564,7 @@ def _split_actors(c: Clause, section: str, kind: str, rules: RuleSet) -> list[tu
     for a, b in zip(bounds, bounds[1:]):
         a = a + 1 if c.norm[a:a + 1] == "，" else a
         pieces.append((a, b))
-    if all(judge(c.norm[a:b], c.sentence, section, kind, rules).score >= THRESHOLD for a, b in pieces):
+    if all(_problem_weight(c.norm[a:b], rules) >= THRESHOLD for a, b in pieces):
         return [(c.start + a, c.start + b) for a, b in pieces]
     return [(c.start, c.end)]
 
@@ -534,7 +582,7 @@ def _split_list(norm: str, start: int, end: int, sentence: str, section: str, ki
         pos += len(part) + 1
     if len(items) < 2 or any(b - a < min_item for a, b in items):
         return [(start, end)]
-    if all(judge(text[a:b], sentence, section, kind, rules).score >= THRESHOLD for a, b in items):
+    if all(_problem_weight(text[a:b], rules) >= THRESHOLD for a, b in items):
         return [(start + a, start + b) for a, b in items]
     return [(start, end)]
 
@@ -571,8 +619,7 @@ def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: 
             pass  # a full statement (…未经公开招标直接确定施工单位): judged as a problem below
         elif not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
             return [(start, end)]
-        j = judge(p, sentence, section, kind, rules)
-        if j.score < THRESHOLD or j.vetoes:
+        if not _standing(p, sentence, section, kind, rules):
             return [(start, end)]
     return [(start + a, start + b) for a, b in parts]
 
@@ -592,8 +639,7 @@ def _childless_problem_heading(doc: Document, bi: int, zones: Zones, kind: str, 
     phrase = normalise(block.text).strip()[m.end() if m else 0:].rstrip("。；")
     if not 5 <= len(phrase) <= 30 or any(ch in phrase for ch in "。；："):
         return False
-    j = judge(phrase, phrase, "", "feedback", rules)
-    return j.score >= THRESHOLD and not j.vetoes
+    return _standing(phrase, phrase, "", "feedback", rules)
 
 
 @dataclass
@@ -760,6 +806,8 @@ def judge_candidate(doc: Document, cand: Candidate, rules: RuleSet, kind: str,
                     decision: KindDecision, zones: Zones) -> tuple[FindingDraft, bool] | None:
     """Stage "judge": weigh and veto one span: (draft, vetoed) or None when it states no problem."""
     s, norm = cand.start, cand.norm
+    if _problem_weight(norm, rules) < cand.need:
+        return None  # too little weight: no vetoes weighed, no background cut, no finding
     j = judge(norm, cand.sentence, cand.section, kind, rules, threshold=cand.need, listed=cand.listed)
     cut = _background_end(norm, j, rules)
     if cut > 0:

@@ -155,7 +155,7 @@ class Rule:
     # needs one of its anchors, whether its cost is bounded by its form
     ranks: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     anchored: bool = False
-    few_anchors: tuple[str, ...] = ()  # the anchors of a pattern that has at most _FEW_ANCHORS of them
+    needs: object = None  # Aho-Corasick over its words or anchors: a text with none of them cannot fire it
     bounded: bool = False
 
     def matches(self, text: str, tokens: "Tokens | None" = None, scan: "Scan | None" = None) -> list[tuple[int, int, str]]:
@@ -167,8 +167,8 @@ class Rule:
         if scan is None:
             if owner is None or owner.automaton is None:
                 return self._match(text, tokens, None)
-            if self.few_anchors and not any(a in text for a in self.few_anchors):
-                return []  # a pattern with a few anchors on a text without them: no need to scan it
+            if self.needs is not None and next(self.needs.iter(text), None) is None:
+                return []  # none of its words or anchors is in the text: no need to scan it
             scan = owner.scan(text)
         found = scan.found.get(self.id)
         if found is None:
@@ -289,7 +289,6 @@ except ImportError:  # Python < 3.11
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 _UNICODE_PROPERTY = regex.compile(r"\\[pP]\{[^}]*\}")  # \p{Han}: regex-only, read as \w (some word character)
-_FEW_ANCHORS = 8  # a pattern with this few anchors is ruled out by looking for each (str.find) before a scan
 _ANCHOR_CLASS_MAX = 8  # a character class of at most this many characters gives one anchor each
 _SHORT_REPEAT = 20  # a repeat up to this many characters counts as a constant, not as the text's length
 _GROUP_REPEAT = 4  # a repeated group may repeat at most this often to keep a bounded cost
@@ -676,10 +675,14 @@ class RuleSet:
 
     def subset(self, name: str, keep) -> list[Rule]:
         """The rules `keep` selects, in file order, selected once per rule set under `name`."""
-        key = "subset:" + name
-        found = self._roles.get(key)
+        return self.once("subset:" + name, lambda: [r for r in self.rules if keep(r)])
+
+    def once(self, name: str, make):
+        """What `make()` derives from the rules, made once per rule set and kept under `name`
+        (shared: callers must not change it)."""
+        found = self._roles.get(name)
         if found is None:
-            found = self._roles[key] = [r for r in self.rules if keep(r)]
+            found = self._roles[name] = make()
         return found
 
     def scan(self, text: str) -> Scan:
@@ -823,8 +826,12 @@ def load_rules(directory: Path | None = None) -> RuleSet:
             ranks.setdefault(w, []).append(i)
         r.ranks = {w: tuple(v) for w, v in ranks.items()}
         r.anchored = r.id in rs.anchored
-        found = anchors(r.regex.pattern) if r.anchored else None
-        r.few_anchors = tuple(sorted(found)) if found and len(found) <= _FEW_ANCHORS else ()
+        needed = r.words if r.regex is None else anchors(r.regex.pattern) if r.anchored else ()
+        if needed:
+            r.needs = ahocorasick.Automaton()
+            for w in needed:
+                r.needs.add_word(w, w)
+            r.needs.make_automaton()
         r.bounded = r.regex is not None and bounded_cost(r.regex.pattern)
     for role in SINGLE_ROLES:
         held = [r.id for r in rs.by_role(role)]
