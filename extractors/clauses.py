@@ -56,6 +56,12 @@ def normalise(text: str) -> str:
     return _normalise_short(text)
 
 
+def normalise_span(text: str, start: int, end: int) -> str:
+    """normalise(text[start:end]): a slice of the whole text's normalised copy, which is kept
+    (each character is normalised on its own, so both are the same)."""
+    return _normalise_short(text)[start:end] if len(text) <= _CACHED_MAX else normalise(text[start:end])
+
+
 @lru_cache(maxsize=8192)
 def _normalise_short(text: str) -> str:
     return text.translate(_table())

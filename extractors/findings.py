@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from extractors.clauses import Clause, head_end, normalise, numbered, split_block
+from extractors.clauses import Clause, head_end, normalise, normalise_span, numbered, split_block
 from extractors.counts import extract_counts
 from extractors.doc_kind import KindDecision, decide_kind
 from extractors.document import BlockKind, Document, Extraction, FindingDraft, RuleHit
@@ -231,7 +231,7 @@ def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: Ru
     `basis` the place that makes the span a finding when its words alone do not."""
     block = doc.blocks[bi]
     text = block.text[start:end]
-    norm = normalise(text)
+    norm = normalise_span(block.text, start, end)
     subj = detect_subject(text, norm, j.category, rules)
     if owner is not None and subj.subject != "individual" and subj.reason != "unit actor":
         subj = replace(owner, reason="paragraph about one official", hits=list(owner.hits))
@@ -277,11 +277,11 @@ def _rectification_items(doc: Document, rules: RuleSet, decision: KindDecision) 
     for item in report_items(doc, rules):
         block = doc.blocks[item.block_index]
         s, e = item.start, item.end
-        norm = normalise(block.text[s:e])
+        norm = normalise_span(block.text, s, e)
         j = judge(norm, norm, _section_text(block), "rectification", rules, threshold=0.0)
         j.vetoes = []  # the report itself names it as a problem under rectification
         rule = rules.get(item.rule_id)
-        j.hits.insert(0, RuleHit(rule.id, rule.kind, normalise(block.text[s:e]), rule.weight))
+        j.hits.insert(0, RuleHit(rule.id, rule.kind, norm, rule.weight))
         out.append(_draft(doc, item.block_index, s, e, j, rules, kind_note=decision.note(),
                           basis=f"整改报告所列问题（{status_label[item.status]}）"))
     return out
@@ -777,7 +777,7 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
                       for p0, p1 in _split_list(bnorm, s0, e0, c.sentence, section, kind, rules)
                       for q in _split_evaluations(bnorm, p0, p1, c.sentence, section, kind, rules)]
             for s, e in pieces:
-                norm = normalise(block.text[s:e])
+                norm = bnorm[s:e]  # normalising maps each character on its own: the block's, sliced
                 # an item of a list of problems states a problem by its place, whatever its
                 # words: a numbered item in a feedback report, or under a title or lead-in that
                 # announces problems in any report but a speech (vetoes still apply)

@@ -475,30 +475,30 @@ class Tokens:
         self._rules = rules
         self._runs: list[tuple[int, int, str]] | None = None  # (start, end, run) covering the text
         self._ends: list[int] = []  # the runs' ends, ascending (to find the runs near a span)
-        self._local: dict[int, tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = {}  # run -> its cut, in text offsets
-        self._near: dict[tuple[int, int], tuple[set[int], list[tuple[int, int]]]] = {}
+        self._cut_runs = bytearray()  # 1 for each run already cut
+        self._bounds = bytearray(len(text) + 1)  # 1 at each token boundary of the runs cut so far
+        self._terms: list[tuple[int, int]] = []  # spans of our own terms in the runs cut so far
 
     def inside_token(self, start: int, end: int) -> bool:
         """On boundaries, or the head or tail of a single token."""
         if self.on_boundaries(start, end):
             return True
-        bounds, _ = self._around(start, end)
-        inner = any(start < b < end for b in bounds)
-        return not inner and (start in bounds or end in bounds)
+        bounds = self._bounds
+        inner = bounds.find(1, start + 1, end) >= 0
+        return not inner and (start == 0 or bounds[start] == 1 or bounds[end] == 1)
 
     def on_boundaries(self, start: int, end: int) -> bool:
-        bounds, own = self._around(start, end)
-        if start in bounds and end in bounds:
+        self._cut_around(start, end)
+        bounds = self._bounds
+        if (start == 0 or bounds[start]) and bounds[end]:
             return True
         # a specific term (3+ characters) inside one of our own longer terms (职数配备不齐 holds
         # 配备不齐) is still a real hit; short words (要 in 跑官要官) are not
-        return end - start >= 3 and any(s <= start and end <= e for s, e in own)
+        return end - start >= 3 and any(s <= start and end <= e for s, e in self._terms)
 
-    def _around(self, start: int, end: int) -> tuple[set[int], list[tuple[int, int]]]:
-        """Token boundaries and our own terms' spans in the runs that touch [start, end]."""
-        got = self._near.get((start, end))
-        if got is not None:
-            return got
+    def _cut_around(self, start: int, end: int) -> None:
+        """Cut the runs that touch [start, end] (each once): every position the checks read then
+        holds the boundaries of the runs around it, as in a cut of the whole text."""
         runs = self._runs
         if runs is None:
             from jieba import re_han_default
@@ -510,20 +510,16 @@ class Tokens:
                     pos += len(piece)
             self._runs = runs
             self._ends = [r1 for _, r1, _ in runs]
-        bounds, own = {0}, []
+            self._cut_runs = bytearray(len(runs))
         i = bisect_left(self._ends, start)  # the first run that does not end before start
         while i < len(runs) and runs[i][0] <= end:
-            local = self._local.get(i)
-            if local is None:
-                local = self._local[i] = self._cut(*runs[i])
-            bounds.update(local[0])
-            own.extend(local[1])
+            if not self._cut_runs[i]:
+                self._cut_runs[i] = 1
+                self._cut(*runs[i])
             i += 1
-        self._near[(start, end)] = (bounds, own)
-        return bounds, own
 
-    def _cut(self, r0: int, _r1: int, piece: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
-        """One run's token boundaries (its start and every token end) and our terms in it, in text offsets."""
+    def _cut(self, r0: int, _r1: int, piece: str) -> None:
+        """Mark one run's token boundaries (its start and every token end) and note our terms in it."""
         rules = self._rules
         local = rules.block_cache.get(piece) if rules else None
         if local is None:
@@ -532,7 +528,11 @@ class Tokens:
             if rules:
                 rules.block_cache.put(piece, local)
         cuts, terms = local
-        return (r0,) + tuple(r0 + c for c in cuts), tuple((r0 + a, r0 + b) for a, b in terms)
+        bounds = self._bounds
+        bounds[r0] = 1
+        for c in cuts:
+            bounds[r0 + c] = 1
+        self._terms.extend((r0 + a, r0 + b) for a, b in terms)
 
 
 def _run_tokens(seg, piece: str, vocab) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
