@@ -253,6 +253,14 @@ def iter_matches(pattern: regex.Pattern, text: str) -> list:
                                                   if m.end() > m.start()], [])
 
 
+def first_match(pattern: regex.Pattern, text: str):
+    """The first non-empty match (what iter_matches gives first), or None; the search stops there."""
+    if len(text) <= BOUNDED_TEXT and bounded_cost(pattern.pattern):
+        return next((m for m in pattern.finditer(text) if m.end() > m.start()), None)
+    return _limited(pattern, text, lambda limit: next((m for m in pattern.finditer(text, timeout=limit)
+                                                       if m.end() > m.start()), None), None)
+
+
 def match_at(pattern: regex.Pattern, text: str, pos: int):
     """pattern.match at `pos`, time-limited like iter_matches; None after a final timeout."""
     if len(text) <= BOUNDED_TEXT and bounded_cost(pattern.pattern):
@@ -621,6 +629,11 @@ class CountRule:
     key: str
     patterns: list[regex.Pattern]
     examples: list[tuple[str, int | None]]
+    needs: list[tuple[str, ...]] = field(default_factory=list)  # per pattern: its anchors (a text without any cannot match), () if none can be named
+
+    def __post_init__(self) -> None:
+        if not self.needs:
+            self.needs = [tuple(sorted(anchors(p.pattern) or ())) for p in self.patterns]
 
 
 @dataclass
