@@ -659,10 +659,11 @@ class RuleSet:
     _seg: object = field(default=None, repr=False)
 
     def by_role(self, role: str) -> list[Rule]:
+        """The rules holding a role, in file order (kept: callers must not change the list)."""
         found = self._roles.get(role)
         if found is None:
             found = self._roles[role] = [r for r in self.rules if r.role == role]
-        return list(found)
+        return found
 
     def clear_caches(self) -> None:
         """Forget what was computed per text, normalised texts too (benchmarks time a first pass)."""
