@@ -8,9 +8,10 @@ in Chinese).
 
 Speed: one automaton pass over a text finds every keyword and every literal a pattern
 cannot match without (its anchors), so a pattern runs only on texts that hold one of its
-anchors, and jieba only on texts with a keyword candidate. A pattern whose cost is bounded
-(repeats over single characters only, on a text of bounded length) runs without a time
-limit; any other runs under REGEX_TIMEOUT, and a timed-out search is retried once under
+anchors, and jieba only on texts with a keyword candidate. The scan of a text keeps what each
+rule found in it, so a sentence asked about by each of its clauses is matched once. A pattern
+whose cost is bounded by its form (`bounded_cost`, on a text of bounded length) runs without
+a time limit; any other runs under REGEX_TIMEOUT, and a timed-out search is retried once under
 REGEX_RETRY_TIMEOUT and recorded (`regex_timeouts`), so a finding never depends on how
 busy the machine is unless a pattern is pathological.
 """
