@@ -517,14 +517,15 @@ class Tokens:
                 if piece:
                     runs.append((pos, pos + len(piece), piece))
                     pos += len(piece)
-            self._runs = runs
+            # runs last: another thread that finds them finds their ends and flags too
             self._ends = [r1 for _, r1, _ in runs]
             self._cut_runs = bytearray(len(runs))
+            self._runs = runs
         i = bisect_left(self._ends, start)  # the first run that does not end before start
         while i < len(runs) and runs[i][0] <= end:
             if not self._cut_runs[i]:
-                self._cut_runs[i] = 1
                 self._cut(*runs[i])
+                self._cut_runs[i] = 1  # only once its boundaries are all marked
             i += 1
 
     def _cut(self, r0: int, _r1: int, piece: str) -> None:
