@@ -56,6 +56,12 @@ def normalise(text: str) -> str:
     return _normalise_short(text)
 
 
+def normalise_span(text: str, start: int, end: int) -> str:
+    """normalise(text[start:end]): a slice of the whole text's normalised copy, which is kept
+    (each character is normalised on its own, so both are the same)."""
+    return _normalise_short(text)[start:end] if len(text) <= _CACHED_MAX else normalise(text[start:end])
+
+
 @lru_cache(maxsize=8192)
 def _normalise_short(text: str) -> str:
     return text.translate(_table())
@@ -95,14 +101,15 @@ class Clause:
     numbered: bool = False  # opens with its own enumeration marker (一是 / 第二， / 3.), not a label before a colon
 
 
-def _spans(text: str, seps: str) -> list[tuple[int, int]]:
+def _spans(text: str, sep: str) -> list[tuple[int, int]]:
+    """Non-empty spans of `text` between the separator character `sep`."""
     out, start = [], 0
-    for i, ch in enumerate(text):
-        if ch in seps:
-            out.append((start, i))
-            start = i + 1
-    out.append((start, len(text)))
-    return [(s, e) for s, e in out if e > s]
+    for piece in text.split(sep):
+        end = start + len(piece)
+        if end > start:
+            out.append((start, end))
+        start = end + 1
+    return out
 
 
 def _strip(norm: str, s: int, e: int) -> tuple[int, int]:
@@ -117,26 +124,30 @@ def _strip(norm: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+_SENT_MARK = re.compile(f"[{SENT_END}.]")
+
+
 def _sentences(norm: str, lo: int, hi: int) -> list[tuple[int, int]]:
     """Sentence spans in norm[lo:hi], ending at 。！？ (and ASCII full stops between words)."""
     out, start = [], lo
-    for i in range(lo, hi):
-        ch = norm[i]
-        end_here = ch in SENT_END or (
-            ch == "." and i + 1 < hi and not norm[i + 1].isdigit() and i > lo and not norm[i - 1].isdigit())
-        if end_here:
-            out.append((start, i))
-            start = i + 1
+    for m in _SENT_MARK.finditer(norm, lo, hi):
+        i = m.start()
+        if norm[i] == "." and not (i + 1 < hi and not norm[i + 1].isdigit() and i > lo and not norm[i - 1].isdigit()):
+            continue
+        out.append((start, i))
+        start = i + 1
     out.append((start, hi))
     return [(s, e) for s, e in out if norm[s:e].strip()]
 
 
 _RATIO = re.compile(r"\d：\d")  # 1:520 or 10:30 is a ratio or a time, not a colon before a list
+_ITEM_MARK = re.compile(r"[；：]")
 
 
 def _items(norm: str, s: int, e: int) -> list[tuple[int, int]]:
     """Split a sentence at ；, at a colon (lead-in : list) and before inner 一是/二是 markers."""
-    cuts = [i for i in range(s, e) if norm[i] == "；" or (norm[i] == "：" and not _RATIO.match(norm, i - 1))]
+    cuts = [i for i in (m.start() for m in _ITEM_MARK.finditer(norm, s, e))
+            if norm[i] == "；" or not _RATIO.match(norm, i - 1)]
     cuts += [m.start() - 1 for m in _INNER_ENUM.finditer(norm, s, e)]
     cuts += [m.start() - 1 for m in _TRANSITION.finditer(norm, s, e)]
     cuts = sorted(set(c for c in cuts if s <= c < e))

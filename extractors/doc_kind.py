@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from extractors.clauses import normalise
 from extractors.document import BlockKind, Document
-from extractors.rules import RuleSet, iter_matches
+from extractors.rules import RuleSet, first_match
 from models.vocabulary import KINDS as KIND_LABEL  # one vocabulary of labels shown to people
 
 # how each kind is read by the later stages (a case bulletin is coverage, a plan speaks in
@@ -55,9 +55,9 @@ def _by_rules(lines: list[str], rules: RuleSet, kinds: set[str]) -> tuple[str, s
         if kind not in kinds:
             continue
         for line in lines:
-            m = iter_matches(pattern, line)
+            m = first_match(pattern, line)
             if m:
-                return kind, m[0].group()
+                return kind, m.group()
     return None
 
 

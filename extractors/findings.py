@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from extractors.clauses import Clause, head_end, normalise, numbered, split_block
+from extractors.clauses import Clause, head_end, normalise, normalise_span, numbered, split_block
 from extractors.counts import extract_counts
 from extractors.doc_kind import KindDecision, decide_kind
 from extractors.document import BlockKind, Document, Extraction, FindingDraft, RuleHit
 from extractors.report_items import ReportItem, report_items
-from extractors.rules import RuleSet, Tokens, iter_matches, match_at
+from extractors.rules import RuleSet, iter_matches, match_at
 from extractors.subjects import Subject, detect_severity, detect_subject
 # Labels in explanations come from the one vocabulary, shared with the ledger and the reports.
 from models.vocabulary import CATEGORIES as CATEGORY_LABEL
@@ -67,28 +67,29 @@ def _veto_rule(r) -> bool:
 
 
 def judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
-          tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
+          threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
     """`_judge`, kept per rule set for recent inputs: the stages judge the same span again (a
     clause, then its list items; a repeated sentence in a long report). Each call gets its own
     copy, as callers change the lists."""
     key = (text, sentence, section, kind, threshold, listed)
     j = rules.judge_cache.get(key)
     if j is None:
-        j = _judge(text, sentence, section, kind, rules, tokens, threshold, listed)
+        j = _judge(text, sentence, section, kind, rules, threshold, listed)
         rules.judge_cache.put(key, j)
     return Judgement(j.score, j.category, list(j.hits), list(j.vetoes), list(j.checked),
                      {c: list(w) for c, w in j.cat_words.items()})
 
 
-def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
-           tokens: Tokens | None = None, threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
-    """Weigh the problem rules and check every veto for one clause (all normalised text).
+_OWN_WORDS = "judge:own words"  # key of a clause's own problem and topic words on its scan
 
-    `listed`: the clause is an item of a list of problems, which states a problem by its place.
-    There a modal word (要, 必须) that only turns up after the head clause belongs to the
-    description (…不在岗，群众找人要打电话), not to a requirement; one in the head still vetoes."""
-    tokens = tokens or Tokens(text, rules)
-    scan = rules.scan(text)  # one automaton pass: only rules with a keyword or anchor here are run
+
+def _own_words(text: str, scan, rules: RuleSet) -> tuple[float, list[RuleHit], dict[str, float], dict[str, list[str]]]:
+    """What the clause's own words say, whatever its place: problem weight, the problem and
+    topic rules that fired, and the votes for each category (with the words that cast them).
+    Kept on the clause's scan: the stages judge one clause under several thresholds."""
+    got = scan.found.get(_OWN_WORDS)
+    if got is not None:
+        return got
     cands = scan.keywords
     head = head_end(text)
     hits: list[RuleHit] = []
@@ -99,7 +100,7 @@ def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
     for r in rules.candidates(rules.subset("problem_category", _problem_or_category), scan):
         if r.regex is None and r.id not in cands:
             continue
-        found = r.matches(text, tokens, scan)
+        found = r.matches(text, None, scan)
         if found:
             matched.append((r, found))
     # a topic word inside a longer topic word of another category (查处 in 查处偏软) does not vote
@@ -120,6 +121,22 @@ def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
             heavy = sum(2.0 if s0 < head else 1.0 for s0 in first.values())
             cat_score[r.category] = cat_score.get(r.category, 0.0) + r.weight * heavy
             cat_words.setdefault(r.category, []).extend(w for w in first if w not in cat_words[r.category])
+    got = scan.found[_OWN_WORDS] = (score, hits, cat_score, cat_words)
+    return got
+
+
+def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
+           threshold: float = THRESHOLD, listed: bool = False) -> Judgement:
+    """Weigh the problem rules and check every veto for one clause (all normalised text).
+
+    `listed`: the clause is an item of a list of problems, which states a problem by its place.
+    There a modal word (要, 必须) that only turns up after the head clause belongs to the
+    description (…不在岗，群众找人要打电话), not to a requirement; one in the head still vetoes."""
+    scan = rules.scan(text)  # one automaton pass: only rules with a keyword or anchor here are run
+    score, own_hits, own_score, own_cat_words = _own_words(text, scan, rules)
+    hits = list(own_hits)
+    cat_score = dict(own_score)
+    cat_words = {c: list(w) for c, w in own_cat_words.items()}
     own_words = bool(cat_score)  # the problem's own words decide its category before the heading does
     if score > 0 or threshold <= 0:  # the section only sharpens category and ranking, never makes a finding
         sec_scan = rules.scan(section)
@@ -131,26 +148,75 @@ def _judge(text: str, sentence: str, section: str, kind: str, rules: RuleSet,
                     cat_words.setdefault(r.category, []).append(f"标题“{section[-20:]}”")
     # no topic word at all: a work shortfall (推进缓慢, 跟进不够) is a matter of 担当作为
     category = max(cat_score, key=lambda c: cat_score[c]) if cat_score else "duty"
-    vetoes, checked = [], []
     if score < threshold:  # not a candidate: no need to weigh the vetoes
-        return Judgement(score, category, hits, vetoes, checked, cat_words)
+        return Judgement(score, category, hits, [], [], cat_words)
+    vetoes, checked = _vetoes(text, scan, sentence, section, kind, rules, listed)
+    return Judgement(score, category, hits, vetoes, checked, cat_words)
+
+
+def _vetoes(text: str, scan, sentence: str, section: str, kind: str, rules: RuleSet,
+            listed: bool) -> tuple[list[RuleHit], list[RuleHit]]:
+    """Check every veto for one clause: (the vetoes that fired, every veto considered)."""
+    vetoes: list[RuleHit] = []
+    checked: list[RuleHit] = []
+    head = head_end(text)
     scans = {"clause": scan, "sentence": rules.scan(sentence), "section": rules.scan(section),
              "kind": rules.scan(kind)}
     targets = {"clause": text, "sentence": sentence, "section": section, "kind": kind}
-    for r in rules.subset("veto", _veto_rule):
-        if r.only_kinds and kind not in r.only_kinds:
+    for r, silent in _vetoes_for(kind, rules):
+        target_scan = scans[r.scope]
+        if not rules.may_fire(r, target_scan):
+            checked.append(silent)  # none of its words or anchors: it cannot fire
             continue
-        target, target_scan = targets[r.scope], scans[r.scope]
-        found = (r.matches(target, tokens if r.scope == "clause" else None, target_scan)
-                 if rules.may_fire(r, target_scan) else [])
+        found = r.matches(targets[r.scope], None, target_scan)
         if found and listed and r.klass == "requirement" and r.scope == "clause" and head < len(text):
             if all(s0 > head for s0, _, _ in found):
                 found = []
-        hit = RuleHit(r.id, "veto", found[0][2] if found else "", r.weight)
-        checked.append(hit)
         if found:
+            hit = RuleHit(r.id, "veto", found[0][2], r.weight)
+            checked.append(hit)
             vetoes.append(hit)
-    return Judgement(score, category, hits, vetoes, checked, cat_words)
+        else:
+            checked.append(silent)
+    return vetoes, checked
+
+
+def _problem_weight(text: str, rules: RuleSet) -> float:
+    """The weight of the problem rules that fire on a clause (normalised text): what `judge`
+    gives as its score, summed in the same order, without the topic words, the section and the
+    vetoes. The stages that only ask whether a piece states a problem need no more."""
+    scan = rules.scan(text)
+    got = scan.found.get(_WEIGHT)
+    if got is None:
+        got = 0.0
+        for r in rules.candidates(rules.subset("problem", _problem_rule), scan):
+            if (r.regex is not None or r.id in scan.keywords) and r.matches(text, None, scan):
+                got += r.weight
+        scan.found[_WEIGHT] = got
+    return got
+
+
+def _standing(text: str, sentence: str, section: str, kind: str, rules: RuleSet) -> bool:
+    """Does a piece state a problem in its own words that no veto stops (what `judge` says with
+    a score of THRESHOLD or more and no vetoes)?"""
+    if _problem_weight(text, rules) < THRESHOLD:
+        return False
+    return not _vetoes(text, rules.scan(text), sentence, section, kind, rules, False)[0]
+
+
+_WEIGHT = "judge:problem weight"  # key of a clause's problem weight on its scan
+
+
+def _problem_rule(r) -> bool:
+    return r.role == "problem"
+
+
+def _vetoes_for(kind: str, rules: RuleSet) -> list[tuple]:
+    """The vetoes that apply to a kind of document, in file order, each with the hit it leaves
+    when it does not fire (one shared record per rule set: hits are never changed)."""
+    return rules.once("vetoes:" + kind, lambda: [
+        (r, RuleHit(r.id, "veto", "", r.weight)) for r in rules.subset("veto", _veto_rule)
+        if not r.only_kinds or kind in r.only_kinds])
 
 
 def _tail_noise(rules: RuleSet):
@@ -165,7 +231,7 @@ def _draft(doc: Document, bi: int, start: int, end: int, j: Judgement, rules: Ru
     `basis` the place that makes the span a finding when its words alone do not."""
     block = doc.blocks[bi]
     text = block.text[start:end]
-    norm = normalise(text)
+    norm = normalise_span(block.text, start, end)
     subj = detect_subject(text, norm, j.category, rules)
     if owner is not None and subj.subject != "individual" and subj.reason != "unit actor":
         subj = replace(owner, reason="paragraph about one official", hits=list(owner.hits))
@@ -211,11 +277,11 @@ def _rectification_items(doc: Document, rules: RuleSet, decision: KindDecision) 
     for item in report_items(doc, rules):
         block = doc.blocks[item.block_index]
         s, e = item.start, item.end
-        norm = normalise(block.text[s:e])
+        norm = normalise_span(block.text, s, e)
         j = judge(norm, norm, _section_text(block), "rectification", rules, threshold=0.0)
         j.vetoes = []  # the report itself names it as a problem under rectification
         rule = rules.get(item.rule_id)
-        j.hits.insert(0, RuleHit(rule.id, rule.kind, normalise(block.text[s:e]), rule.weight))
+        j.hits.insert(0, RuleHit(rule.id, rule.kind, norm, rule.weight))
         out.append(_draft(doc, item.block_index, s, e, j, rules, kind_note=decision.note(),
                           basis=f"整改报告所列问题（{status_label[item.status]}）"))
     return out
@@ -451,8 +517,7 @@ def _under_problem_title(doc: Document, bi: int, rules: RuleSet) -> bool:
     phrase = title[m.end():] if m else title
     if not phrase or len(phrase) > _ZONE_TITLE_MAX or any(ch in phrase for ch in "，。；："):
         return False
-    j = judge(phrase, phrase, "", "feedback", rules)
-    return j.score >= THRESHOLD and not j.vetoes
+    return _standing(phrase, phrase, "", "feedback", rules)
 
 
 # under a problem title a clause still needs a hint of a fault (a negation, 存在, 较多, 长期 …):
@@ -483,11 +548,15 @@ def _split_actors(c: Clause, section: str, kind: str, rules: RuleSet) -> list[tu
     """Split a clause before a comma part that opens with a newly named official, or with a
     subject of its own followed by a named malpractice (…程序不规范，部分采购事项由站长一人说了算),
     when every piece states a problem of its own (…管理混乱，副所长钱某某违规报销 is two findings)."""
-    actor = rules.by_role("actor_start") + rules.by_role("statement_start")
+    scan = rules.scan(c.norm)  # a pattern whose anchors the clause lacks matches after no comma
+    actor = [r for r in rules.by_role("actor_start") + rules.by_role("statement_start")
+             if r.regex is not None and (not r.anchored or r.id in scan.anchors)]
     cuts = []
-    for i, ch in enumerate(c.norm):
-        if ch == "，" and any(match_at(r.regex, c.norm, i + 1) for r in actor if r.regex is not None):
+    i = c.norm.find("，") if actor else -1
+    while i >= 0:
+        if any(match_at(r.regex, c.norm, i + 1) for r in actor):
             cuts.append(i)
+        i = c.norm.find("，", i + 1)
     if not cuts:
         return [(c.start, c.end)]
     bounds = [0] + cuts + [len(c.norm)]
@@ -495,7 +564,7 @@ def _split_actors(c: Clause, section: str, kind: str, rules: RuleSet) -> list[tu
     for a, b in zip(bounds, bounds[1:]):
         a = a + 1 if c.norm[a:a + 1] == "，" else a
         pieces.append((a, b))
-    if all(judge(c.norm[a:b], c.sentence, section, kind, rules).score >= THRESHOLD for a, b in pieces):
+    if all(_problem_weight(c.norm[a:b], rules) >= THRESHOLD for a, b in pieces):
         return [(c.start + a, c.start + b) for a, b in pieces]
     return [(c.start, c.end)]
 
@@ -513,7 +582,7 @@ def _split_list(norm: str, start: int, end: int, sentence: str, section: str, ki
         pos += len(part) + 1
     if len(items) < 2 or any(b - a < min_item for a, b in items):
         return [(start, end)]
-    if all(judge(text[a:b], sentence, section, kind, rules).score >= THRESHOLD for a, b in items):
+    if all(_problem_weight(text[a:b], rules) >= THRESHOLD for a, b in items):
         return [(start + a, start + b) for a, b in items]
     return [(start, end)]
 
@@ -550,8 +619,7 @@ def _split_evaluations(norm: str, start: int, end: int, sentence: str, section: 
             pass  # a full statement (…未经公开招标直接确定施工单位): judged as a problem below
         elif not any(e == len(p) and s0 >= 2 for s0, e, _ in rule.matches(p)):
             return [(start, end)]
-        j = judge(p, sentence, section, kind, rules)
-        if j.score < THRESHOLD or j.vetoes:
+        if not _standing(p, sentence, section, kind, rules):
             return [(start, end)]
     return [(start + a, start + b) for a, b in parts]
 
@@ -571,8 +639,7 @@ def _childless_problem_heading(doc: Document, bi: int, zones: Zones, kind: str, 
     phrase = normalise(block.text).strip()[m.end() if m else 0:].rstrip("。；")
     if not 5 <= len(phrase) <= 30 or any(ch in phrase for ch in "。；："):
         return False
-    j = judge(phrase, phrase, "", "feedback", rules)
-    return j.score >= THRESHOLD and not j.vetoes
+    return _standing(phrase, phrase, "", "feedback", rules)
 
 
 @dataclass
@@ -710,7 +777,7 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
                       for p0, p1 in _split_list(bnorm, s0, e0, c.sentence, section, kind, rules)
                       for q in _split_evaluations(bnorm, p0, p1, c.sentence, section, kind, rules)]
             for s, e in pieces:
-                norm = normalise(block.text[s:e])
+                norm = bnorm[s:e]  # normalising maps each character on its own: the block's, sliced
                 # an item of a list of problems states a problem by its place, whatever its
                 # words: a numbered item in a feedback report, or under a title or lead-in that
                 # announces problems in any report but a speech (vetoes still apply)
@@ -739,6 +806,8 @@ def judge_candidate(doc: Document, cand: Candidate, rules: RuleSet, kind: str,
                     decision: KindDecision, zones: Zones) -> tuple[FindingDraft, bool] | None:
     """Stage "judge": weigh and veto one span: (draft, vetoed) or None when it states no problem."""
     s, norm = cand.start, cand.norm
+    if _problem_weight(norm, rules) < cand.need:
+        return None  # too little weight: no vetoes weighed, no background cut, no finding
     j = judge(norm, cand.sentence, cand.section, kind, rules, threshold=cand.need, listed=cand.listed)
     cut = _background_end(norm, j, rules)
     if cut > 0:

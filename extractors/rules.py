@@ -8,9 +8,10 @@ in Chinese).
 
 Speed: one automaton pass over a text finds every keyword and every literal a pattern
 cannot match without (its anchors), so a pattern runs only on texts that hold one of its
-anchors, and jieba only on texts with a keyword candidate. A pattern whose cost is bounded
-(repeats over single characters only, on a text of bounded length) runs without a time
-limit; any other runs under REGEX_TIMEOUT, and a timed-out search is retried once under
+anchors, and jieba only on texts with a keyword candidate. The scan of a text keeps what each
+rule found in it, so a sentence asked about by each of its clauses is matched once. A pattern
+whose cost is bounded by its form (`bounded_cost`, on a text of bounded length) runs without
+a time limit; any other runs under REGEX_TIMEOUT, and a timed-out search is retried once under
 REGEX_RETRY_TIMEOUT and recorded (`regex_timeouts`), so a finding never depends on how
 busy the machine is unless a pattern is pathological.
 """
@@ -20,6 +21,7 @@ import hashlib
 import logging
 import threading
 import warnings
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,43 +152,74 @@ class Rule:
     only_kinds: tuple[str, ...] = ()
     not_after: tuple[str, ...] = ()
     not_before: tuple[str, ...] = ()
+    # set once at load (RuleSet.prepare): where each word stands in `words`, whether the pattern
+    # needs one of its anchors, whether its cost is bounded by its form
+    ranks: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    anchored: bool = False
+    needs: object = None  # Aho-Corasick over its words or anchors: a text with none of them cannot fire it
+    bounded: bool = False
 
     def matches(self, text: str, tokens: "Tokens | None" = None, scan: "Scan | None" = None) -> list[tuple[int, int, str]]:
         """Spans (start, end, matched text) where this rule fires in normalised `text` (`scan`: the
-        rule set's scan of that same text, when the caller has it)."""
-        if scan is None and self.owner is not None and self.owner.automaton is not None:
-            scan = self.owner.scan(text)
+        rule set's scan of that same text, when the caller has it). Kept on the scan: the stages ask
+        the same rule about the same text again (a sentence for each of its clauses); the list is
+        shared, callers must not change it."""
+        owner = self.owner
+        if scan is None:
+            if owner is None or owner.automaton is None:
+                return self._match(text, tokens, None)
+            if self.needs is not None and next(self.needs.iter(text), None) is None:
+                return []  # none of its words or anchors is in the text: no need to scan it
+            scan = owner.scan(text)
+        found = scan.found.get(self.id)
+        if found is None:
+            found = scan.found[self.id] = self._match(text, tokens, scan)
+        return found
+
+    def _match(self, text: str, tokens: "Tokens | None", scan: "Scan | None") -> list[tuple[int, int, str]]:
         if self.regex is not None:
-            if scan is not None and self.id in self.owner.anchored and self.id not in scan.anchors:
+            if scan is not None and self.anchored and self.id not in scan.anchors:
                 return []  # none of the literals the pattern needs is in the text
             return [(s, e, text[s:e]) for s, e in search_all(self.regex, text)]
         if scan is not None:
             found = scan.keywords.get(self.id)
             if not found:
                 return []
-            at: dict[str, list[int]] = {}
-            for s0, _, w in found:
-                at.setdefault(w, []).append(s0)
-            starts = {w: sorted(set(v)) for w, v in at.items()}
+            # in the order of the rule's words, each word's starts ascending and once
+            rank = self.ranks
+            hits = sorted({(i, s0, w) for s0, _, w in found for i in rank[w]})
         else:
-            starts = {w: _find_all(text, w) for w in self.words}
+            hits = [(i, s0, w) for i, w in enumerate(self.words) for s0 in _find_all(text, w)]
         if self.scope in ("section", "kind"):
-            return [(i, i + len(w), w) for w in self.words for i in starts.get(w, ())]
-        tokens = tokens or Tokens(text, self.owner)
+            return [(s0, s0 + len(w), w) for _, s0, w in hits]
+        if tokens is None:
+            tokens = scan.tokens() if scan is not None else Tokens(text, self.owner)
         # topic words only steer the category: the head or tail of a compound counts too
         # (资金 in 专项资金), a word cut across two tokens does not (分工 in 部分/工程)
         check = tokens.inside_token if self.role == "category" else tokens.on_boundaries
+        not_after, not_before, phrase_end = self.not_after, self.not_before, self.phrase_end
         out = []
-        for w in self.words:
-            for start in starts.get(w, ()):
-                end = start + len(w)
-                if self.not_after and text[:start].endswith(self.not_after):
-                    continue
-                if self.not_before and text.startswith(self.not_before, end):
-                    continue
-                if check(start, end) and (not self.phrase_end or phrase_closes(text, end)):
-                    out.append((start, end, w))
+        for _, start, w in hits:
+            end = start + len(w)
+            if not_after and text.endswith(not_after, 0, start):
+                continue
+            if not_before and text.startswith(not_before, end):
+                continue
+            if check(start, end) and (not phrase_end or phrase_closes(text, end)):
+                out.append((start, end, w))
         return out
+
+    def pattern_matches(self, text: str) -> list:
+        """Every non-empty match (match objects) of this pattern rule in normalised `text`, none when
+        the text holds none of its anchors; kept on the text's scan like `matches`."""
+        scan = self.owner.scan(text) if self.owner is not None and self.owner.automaton is not None else None
+        if scan is None:
+            return iter_matches(self.regex, text)
+        key = ("pattern", self.id)
+        got = scan.found.get(key)
+        if got is None:
+            got = scan.found[key] = [] if self.anchored and self.id not in scan.anchors else iter_matches(self.regex, text)
+        return got
 
     def fires(self, text: str) -> bool:
         """Does the rule fire on this example (raw text, normalised here as at extraction)?"""
@@ -219,6 +252,14 @@ def iter_matches(pattern: regex.Pattern, text: str) -> list:
         return [m for m in pattern.finditer(text) if m.end() > m.start()]
     return _limited(pattern, text, lambda limit: [m for m in pattern.finditer(text, timeout=limit)
                                                   if m.end() > m.start()], [])
+
+
+def first_match(pattern: regex.Pattern, text: str):
+    """The first non-empty match (what iter_matches gives first), or None; the search stops there."""
+    if len(text) <= BOUNDED_TEXT and bounded_cost(pattern.pattern):
+        return next((m for m in pattern.finditer(text) if m.end() > m.start()), None)
+    return _limited(pattern, text, lambda limit: next((m for m in pattern.finditer(text, timeout=limit)
+                                                       if m.end() > m.start()), None), None)
 
 
 def match_at(pattern: regex.Pattern, text: str, pos: int):
@@ -346,43 +387,88 @@ _BOUNDED: dict[str, bool] = {}
 
 def bounded_cost(pattern: str) -> bool:
     """Can the pattern not backtrack explosively? Yes when it has no back-reference, every repeat
-    is over a single character, and at most two repeats may run the text's length (the rest are
-    short): its work is then polynomial of degree two at most in a text of bounded length."""
+    of a group is short (at most _GROUP_REPEAT times), and any one way through it (one branch of
+    each alternation) passes at most two repeats that may run the text's length: its work is then
+    polynomial of degree two at most in a text of bounded length (besides the start positions;
+    a pattern that can only match at the text's start, ^…, may pass three)."""
     known = _BOUNDED.get(pattern)
     if known is None:
         tree = _parse(pattern)
-        known = _BOUNDED[pattern] = tree is not None and _cost_bounded(list(tree), [0])
+        known = False
+        if tree is not None:
+            items = list(tree)
+            anchored = (bool(items) and items[0] == (_sre.AT, _sre.AT_BEGINNING)
+                        and not tree.state.flags & _sre.SRE_FLAG_MULTILINE)
+            most = _long_repeats(items)
+            known = most is not None and most <= (3 if anchored else 2)
+        _BOUNDED[pattern] = known
     return known
 
 
-def _cost_bounded(items, long_repeats: list[int]) -> bool:
+def _separated_literals(body) -> bool:
+    """A group body of literals only (alternatives of literal words allowed) that opens with a
+    character found nowhere else in it: a repeat of it can split a text in one way only."""
+    if not body or body[0][0] is not _sre.LITERAL:
+        return False
+    sep = body[0][1]
+
+    def literal_only(items) -> bool:
+        for op, av in items:
+            if op is _sre.LITERAL:
+                if av == sep:
+                    return False
+            elif op is _sre.SUBPATTERN:
+                if av[1] or av[2] or not literal_only(list(av[-1])):  # no flags inside
+                    return False
+            elif op is _sre.BRANCH:
+                if not all(literal_only(list(b)) for b in av[1]):
+                    return False
+            else:
+                return False
+        return True
+
+    return literal_only(body[1:])
+
+
+def _long_repeats(items) -> int | None:
+    """The most repeats over the text's length that one way through `items` passes (alternatives
+    are tried one after another, so their costs add up; repeats in a row multiply), or None for
+    a form whose cost is not bounded (a long repeat of a group, a back-reference)."""
+    n = 0
     for op, av in items:
         if op in _REPEATS:
             lo, hi, body = av
             body = list(body)
             if len(body) != 1 or body[0][0] not in _CHAR_OPS:
-                # a repeated group: (a|aa)+ can take exponential time; (?:主要)? cannot
-                if hi > _GROUP_REPEAT or not _cost_bounded(body, long_repeats):
-                    return False
+                # a repeated group: (a|aa)+ can take exponential time; (?:主要)? cannot, nor can
+                # (?:、(?:局长|主任))*, whose every turn starts with a character found nowhere else in it
+                if hi > _GROUP_REPEAT and _separated_literals(body):
+                    n += 1
+                    continue
+                inner = _long_repeats(body) if hi <= _GROUP_REPEAT else None
+                if inner is None:
+                    return None
+                n += inner * hi
             elif hi - lo > _SHORT_REPEAT:
-                long_repeats[0] += 1
-                if long_repeats[0] > 2:
-                    return False
-        elif op is _sre.SUBPATTERN:
-            if not _cost_bounded(list(av[-1]), long_repeats):
-                return False
+                n += 1
+        elif op is _sre.SUBPATTERN or op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            inner = _long_repeats(list(av[-1]))
+            if inner is None:
+                return None
+            n += inner
         elif op is _sre.BRANCH:
-            if not all(_cost_bounded(list(b), long_repeats) for b in av[1]):
-                return False
-        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
-            if not _cost_bounded(list(av[1]), long_repeats):
-                return False
+            inner = [_long_repeats(list(b)) for b in av[1]]
+            if any(x is None for x in inner):
+                return None
+            n += max(inner, default=0)
         elif hasattr(_sre, "ATOMIC_GROUP") and op is _sre.ATOMIC_GROUP:
-            if not _cost_bounded(list(av), long_repeats):
-                return False
+            inner = _long_repeats(list(av))
+            if inner is None:
+                return None
+            n += inner
         elif op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS) or op not in _CHAR_OPS | {_sre.AT}:
-            return False  # back-references and anything not read here: keep the time limit
-    return True
+            return None  # back-references and anything not read here: keep the time limit
+    return n
 
 
 class Tokens:
@@ -397,30 +483,33 @@ class Tokens:
         self.text = text
         self._rules = rules
         self._runs: list[tuple[int, int, str]] | None = None  # (start, end, run) covering the text
-        self._near: dict[tuple[int, int], tuple[set[int], list[tuple[int, int]]]] = {}
+        self._ends: list[int] = []  # the runs' ends, ascending (to find the runs near a span)
+        self._cut_runs = bytearray()  # 1 for each run already cut
+        self._bounds = bytearray(len(text) + 1)  # 1 at each token boundary of the runs cut so far
+        self._terms: list[tuple[int, int]] = []  # spans of our own terms in the runs cut so far
 
     def inside_token(self, start: int, end: int) -> bool:
         """On boundaries, or the head or tail of a single token."""
         if self.on_boundaries(start, end):
             return True
-        bounds, _ = self._around(start, end)
-        inner = any(start < b < end for b in bounds)
-        return not inner and (start in bounds or end in bounds)
+        bounds = self._bounds
+        inner = bounds.find(1, start + 1, end) >= 0
+        return not inner and (start == 0 or bounds[start] == 1 or bounds[end] == 1)
 
     def on_boundaries(self, start: int, end: int) -> bool:
-        bounds, own = self._around(start, end)
-        if start in bounds and end in bounds:
+        self._cut_around(start, end)
+        bounds = self._bounds
+        if (start == 0 or bounds[start]) and bounds[end]:
             return True
         # a specific term (3+ characters) inside one of our own longer terms (职数配备不齐 holds
         # 配备不齐) is still a real hit; short words (要 in 跑官要官) are not
-        return end - start >= 3 and any(s <= start and end <= e for s, e in own)
+        return end - start >= 3 and any(s <= start and end <= e for s, e in self._terms)
 
-    def _around(self, start: int, end: int) -> tuple[set[int], list[tuple[int, int]]]:
-        """Token boundaries and our own terms' spans in the runs that touch [start, end]."""
-        got = self._near.get((start, end))
-        if got is not None:
-            return got
-        if self._runs is None:
+    def _cut_around(self, start: int, end: int) -> None:
+        """Cut the runs that touch [start, end] (each once): every position the checks read then
+        holds the boundaries of the runs around it, as in a cut of the whole text."""
+        runs = self._runs
+        if runs is None:
             from jieba import re_han_default
 
             runs, pos = [], 0
@@ -428,25 +517,32 @@ class Tokens:
                 if piece:
                     runs.append((pos, pos + len(piece), piece))
                     pos += len(piece)
+            # runs last: another thread that finds them finds their ends and flags too
+            self._ends = [r1 for _, r1, _ in runs]
+            self._cut_runs = bytearray(len(runs))
             self._runs = runs
+        i = bisect_left(self._ends, start)  # the first run that does not end before start
+        while i < len(runs) and runs[i][0] <= end:
+            if not self._cut_runs[i]:
+                self._cut(*runs[i])
+                self._cut_runs[i] = 1  # only once its boundaries are all marked
+            i += 1
+
+    def _cut(self, r0: int, _r1: int, piece: str) -> None:
+        """Mark one run's token boundaries (its start and every token end) and note our terms in it."""
         rules = self._rules
-        seg = segmenter(rules.userdict if rules else None, rules.token_words if rules else ())
-        vocab = rules.token_vocab if rules else frozenset()
-        bounds, own = {0}, []
-        for r0, r1, piece in self._runs:
-            if r0 > end or r1 < start:
-                continue
-            local = rules.block_cache.get(piece) if rules else None
-            if local is None:
-                local = _run_tokens(seg, piece, vocab)
-                if rules:
-                    rules.block_cache.put(piece, local)
-            cuts, terms = local
-            bounds.add(r0)
-            bounds.update(r0 + c for c in cuts)
-            own.extend((r0 + a, r0 + b) for a, b in terms)
-        self._near[(start, end)] = (bounds, own)
-        return bounds, own
+        local = rules.block_cache.get(piece) if rules else None
+        if local is None:
+            seg = rules.segmenter() if rules else segmenter(None, ())
+            local = _run_tokens(seg, piece, rules.token_vocab if rules else frozenset())
+            if rules:
+                rules.block_cache.put(piece, local)
+        cuts, terms = local
+        bounds = self._bounds
+        bounds[r0] = 1
+        for c in cuts:
+            bounds[r0 + c] = 1
+        self._terms.extend((r0 + a, r0 + b) for a, b in terms)
 
 
 def _run_tokens(seg, piece: str, vocab) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
@@ -507,13 +603,27 @@ class TextCache:
         self._d = {}
 
 
-@dataclass
 class Scan:
     """What one automaton pass found in a text: keyword spans by rule, and the pattern rules
-    one of whose anchors occurs (only those can match)."""
+    one of whose anchors occurs (only those can match). It also keeps what was worked out
+    about that text since: each rule's matches (`found`) and its jieba boundaries (`tokens`)."""
 
-    keywords: dict[str, list[tuple[int, int, str]]]
-    anchors: set[str]
+    __slots__ = ("text", "keywords", "anchors", "found", "_tokens", "_rules")
+
+    def __init__(self, text: str, keywords: dict[str, list[tuple[int, int, str]]], anchors: set[str],
+                 rules: "RuleSet | None" = None) -> None:
+        self.text = text
+        self.keywords = keywords
+        self.anchors = anchors
+        self.found: dict[str, object] = {}  # rule id (or a stage's own key) -> what it found in the text
+        self._tokens: Tokens | None = None
+        self._rules = rules
+
+    def tokens(self) -> "Tokens":
+        """The text's jieba boundaries, made on first need."""
+        if self._tokens is None:
+            self._tokens = Tokens(self.text, self._rules)
+        return self._tokens
 
 
 @dataclass
@@ -521,6 +631,11 @@ class CountRule:
     key: str
     patterns: list[regex.Pattern]
     examples: list[tuple[str, int | None]]
+    needs: list[tuple[str, ...]] = field(default_factory=list)  # per pattern: its anchors (a text without any cannot match), () if none can be named
+
+    def __post_init__(self) -> None:
+        if not self.needs:
+            self.needs = [tuple(sorted(anchors(p.pattern) or ())) for p in self.patterns]
 
 
 @dataclass
@@ -542,12 +657,15 @@ class RuleSet:
     judge_cache: TextCache = field(default_factory=lambda: TextCache(4096, 3 * BOUNDED_TEXT), repr=False)  # extractors.findings.judge
     token_vocab: frozenset[str] = frozenset()
     _roles: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
+    posts: tuple[str, ...] = ()  # the vocabulary's posts (局长, 党组书记 …): a name's post ends with one
+    _seg: object = field(default=None, repr=False)
 
     def by_role(self, role: str) -> list[Rule]:
+        """The rules holding a role, in file order (kept: callers must not change the list)."""
         found = self._roles.get(role)
         if found is None:
             found = self._roles[role] = [r for r in self.rules if r.role == role]
-        return list(found)
+        return found
 
     def clear_caches(self) -> None:
         """Forget what was computed per text, normalised texts too (benchmarks time a first pass)."""
@@ -573,10 +691,14 @@ class RuleSet:
 
     def subset(self, name: str, keep) -> list[Rule]:
         """The rules `keep` selects, in file order, selected once per rule set under `name`."""
-        key = "subset:" + name
-        found = self._roles.get(key)
+        return self.once("subset:" + name, lambda: [r for r in self.rules if keep(r)])
+
+    def once(self, name: str, make):
+        """What `make()` derives from the rules, made once per rule set and kept under `name`
+        (shared: callers must not change it)."""
+        found = self._roles.get(name)
         if found is None:
-            found = self._roles[key] = [r for r in self.rules if keep(r)]
+            found = self._roles[name] = make()
         return found
 
     def scan(self, text: str) -> Scan:
@@ -586,15 +708,33 @@ class RuleSet:
             keywords: dict[str, list[tuple[int, int, str]]] = {}
             anchors: set[str] = set()
             if self.automaton is not None and text:
-                for end, entries in self.automaton.iter(text):
-                    for rule_id, word in entries:
-                        if word is None:
-                            anchors.add(rule_id)
-                        else:
-                            keywords.setdefault(rule_id, []).append((end - len(word) + 1, end + 1, word))
-            got = Scan(keywords, anchors)
+                # each automaton entry: (length, ((rule id, word), ...) of keywords, (rule id, ...) of anchors)
+                for end, (n, words, anchored) in self.automaton.iter(text):
+                    if anchored:
+                        anchors.update(anchored)
+                    if words:
+                        span = (end - n + 1, end + 1)
+                        for rule_id, word in words:
+                            spans = keywords.get(rule_id)
+                            if spans is None:
+                                keywords[rule_id] = [(*span, word)]
+                            else:
+                                spans.append((*span, word))
+            got = Scan(text, keywords, anchors, self)
             self.scan_cache.put(text, got)
         return got
+
+    def segmenter(self):
+        """The jieba tokenizer for this rule set's dictionary and terms."""
+        seg = self._seg
+        if seg is None:
+            seg = self._seg = segmenter(self.userdict, self.token_words)
+        return seg
+
+    def warm(self) -> "RuleSet":
+        """Do the one-time work now rather than on the first document: jieba's dictionary."""
+        self.segmenter().initialize()
+        return self
 
     def get(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -678,22 +818,37 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     rs.token_words = tuple(sorted({w for r in rs.rules if r.kind in ("keyword", "veto") and r.role not in ("category", "evaluation")
                                    and r.scope in ("clause", "head", "sentence") for w in r.words if len(w) > 1}))
     rs.token_vocab = frozenset(rs.token_words)
-    auto = ahocorasick.Automaton()
+    rs.posts = tuple(str(p) for p in rs.vocab.get("posts", []))
+    entries: dict[str, tuple[list, list]] = {}  # automaton key -> (keyword entries, anchored rule ids)
     for r in rs.rules:
         if r.regex is None:
             for w in r.words:
-                entries = auto.get(w) if w in auto else []
-                auto.add_word(w, entries + [(r.id, w)])
+                entries.setdefault(w, ([], []))[0].append((r.id, w))
         else:
             for a in anchors(r.regex.pattern) or ():
-                entries = auto.get(a) if a in auto else []
-                auto.add_word(a, entries + [(r.id, None)])
+                entries.setdefault(a, ([], []))[1].append(r.id)
                 rs.anchored.add(r.id)
             if r.id not in rs.anchored:
                 rs.unanchored.add(r.id)
+    auto = ahocorasick.Automaton()
+    for key, (words, anchored) in entries.items():
+        auto.add_word(key, (len(key), tuple(words), tuple(anchored)))
     if len(auto):
         auto.make_automaton()
         rs.automaton = auto
+    for r in rs.rules:
+        ranks: dict[str, list[int]] = {}
+        for i, w in enumerate(r.words):
+            ranks.setdefault(w, []).append(i)
+        r.ranks = {w: tuple(v) for w, v in ranks.items()}
+        r.anchored = r.id in rs.anchored
+        needed = r.words if r.regex is None else anchors(r.regex.pattern) if r.anchored else ()
+        if needed:
+            r.needs = ahocorasick.Automaton()
+            for w in needed:
+                r.needs.add_word(w, w)
+            r.needs.make_automaton()
+        r.bounded = r.regex is not None and bounded_cost(r.regex.pattern)
     for role in SINGLE_ROLES:
         held = [r.id for r in rs.by_role(role)]
         if len(held) != 1:

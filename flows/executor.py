@@ -230,10 +230,8 @@ def warm(database_url: str) -> None:
     try:  # the rules, jieba's dictionary (~1 s on first use) and the traditional→simplified table
         from extractors.clauses import _t2s
         from extractors.pipeline import default_rules
-        from extractors.rules import segmenter
 
-        rules = default_rules()
-        segmenter(rules.userdict, rules.token_words).initialize()
+        default_rules()  # compiled, with jieba's dictionary loaded (RuleSet.warm)
         _t2s()
     except Exception:
         log.warning("warm-up of the extractors failed; the first request will be slower", exc_info=True)

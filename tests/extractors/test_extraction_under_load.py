@@ -77,6 +77,11 @@ def test_bounded_patterns_need_no_time_limit():
     assert not bounded_cost(r"(a|aa)+$")  # a repeated alternation: exponential backtracking
     assert not bounded_cost(r"(\w)\1")  # back-reference
     assert not bounded_cost(r"[^，]*甲[^，]*乙[^，]*丙")  # three repeats over the text's length
+    assert bounded_cost(r"^[^，]*甲[^，]*乙[^，]*丙")  # …tried at the text's start only
+    assert bounded_cost(r"(?:\d+个|[一二三]+项)[^，]*问题")  # alternatives are tried one after another
+    assert not bounded_cost(r"(?:[^，]*甲|乙)[^，]*丙[^，]*丁")
+    assert bounded_cost(r"(?:局长|主任)(?:、(?:局长|主任科员|主任))*")  # each turn opens with 、
+    assert not bounded_cost(r"(?:a(?:b|ab))+$")  # a turn may hold its own opening character
     # a pattern's anchors: literals one of which every match contains
     assert anchors(r"(?:公务车辆|公车)[^，]{0,12}") == frozenset({"公务车辆", "公车"})
     assert anchors(r"(?:公务车辆|公车)[^，]{0,12}私用") == frozenset({"私用"})  # the fewer, longer literals

@@ -129,3 +129,28 @@ def test_labelled_pairs_give_the_problem_and_the_paragraph_under_it():
 def test_the_last_statement_of_an_item_decides_its_status():
     items = items_in_text("关于“食堂采购台账登记不全”问题的整改。此前正在推进双人登记。目前已完成整改。", RULES)
     assert [(i.problem, i.status) for i in items] == [("食堂采购台账登记不全", "done")]
+
+
+def test_a_pieces_problem_weight_is_its_judged_score():
+    """The splits ask a piece only for its problem weight, judging asks for everything: both must
+    give the same score (same rules, summed in the same order), and a piece without problem
+    words weighs nothing."""
+    from pathlib import Path
+
+    from extractors.clauses import split_block
+    from extractors.findings import _problem_weight, judge
+    from extractors.readers import read
+
+    samples = sorted((Path(__file__).resolve().parents[2] / "samples").glob("*.docx"))
+    assert samples
+    rules = load_rules()
+    pieces = [c for p in samples for bi, b in enumerate(read(p).blocks)
+              for c in split_block(bi, b.text, b.kind == BlockKind.TABLE_ROW, lambda part: False)]
+    assert len(pieces) > 50
+    for c in pieces:
+        rules.clear_caches()
+        weight = _problem_weight(c.norm, rules)
+        rules.clear_caches()
+        assert weight == judge(c.norm, c.sentence, "", "feedback", rules).score, c.norm
+    assert any(_problem_weight(c.norm, rules) >= 1.0 for c in pieces)
+    assert _problem_weight("会议于上午九时召开。", rules) == 0.0
