@@ -431,8 +431,8 @@ def _separated_literals(body) -> bool:
 
 
 def _long_repeats(items) -> int | None:
-    """The most repeats over the text's length that one way through `items` passes (alternatives
-    are tried one after another, so their costs add up; repeats in a row multiply), or None for
+    """The most repeats over the text's length that one way through `items` passes (a way takes
+    one branch of each alternation, so the costliest branch counts; repeats in a row add), or None for
     a form whose cost is not bounded (a long repeat of a group, a back-reference)."""
     n = 0
     for op, av in items:
