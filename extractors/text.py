@@ -17,8 +17,9 @@ from dataclasses import dataclass
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK punctuation and full-width forms: never spaced from their neighbours in Chinese text
 CJK_PUNCT = "\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
-_CJK_RE = re.compile(f"[{CJK}]")
+_NOT_CJK = re.compile(f"[^{CJK}]")
 _SPACE_AROUND_CJK = re.compile(f"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000]+|[ \t\u3000]+(?=[{CJK}{CJK_PUNCT}])")
+_HSPACE = re.compile("[ \t\u3000]")
 _CID = re.compile(r"\(cid:\d+\)")
 _SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
 _CONTROL_OR_PRIVATE = re.compile("[\x00-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
@@ -47,6 +48,8 @@ class Line:
 def tidy(text: str) -> str:
     """Drop the spaces PDF and OCR put between Chinese characters (and next to them)."""
     text = text.replace("\u00a0", " ").replace("\ufeff", "")
+    if _HSPACE.search(text) is None:  # most lines: nothing for the slower pattern to find
+        return text.strip()
     return _SPACE_AROUND_CJK.sub("", text).strip()
 
 
@@ -56,16 +59,19 @@ def garbled(text: str) -> str | None:
     Catches fonts without a ToUnicode map: pdfminer/pdfplumber write (cid:N), pdfium
     gives control characters or ASCII junk; also private-use and replacement characters.
     """
-    cids = len(_CID.findall(text))
-    text = _CID.sub("\x00", text)
+    cids = len(_CID.findall(text)) if "(cid:" in text else 0
+    if cids:
+        text = _CID.sub("\x00", text)
     chars = _SPACE.sub("", text)  # counted by character class, one C pass each (every page is checked)
     if len(chars) < 5:
         return None
     n = len(chars)
-    bad = len(_CONTROL_OR_PRIVATE.findall(chars))
+    bad = len(_CONTROL_OR_PRIVATE.findall(chars)) if _CONTROL_OR_PRIVATE.search(chars) else 0
     if cids or bad / n > 0.03:
         return "文字编码异常（字体缺少编码映射）"
-    cjk = len(_CJK_RE.findall(chars))
+    cjk = n - _NOT_CJK.subn("", chars)[1]  # counting the few others is the cheaper pass
+    if cjk / n >= 0.2:
+        return None  # mostly Chinese: neither test below can hold
     letters = len(_ASCII_LETTER.findall(chars))
     symbols = len(_ASCII_SYMBOL.findall(chars))
     # Real text is mostly Chinese, or mostly Latin words; junk is symbols and odd letters.

@@ -29,7 +29,6 @@ from extractors.text import Line, garbled, fold_tables, join_lines, join_surroga
 
 MAX_PAGES = 5000
 QUOTES = set("“”‘’\"'「」『』《》〈〉")
-_QUOTE_CODES = frozenset(ord(q) for q in QUOTES)
 MIN_PAGE_CHARS = 10  # fewer non-space characters than this: the page has no text layer
 STAMPED_SCAN_CHARS = 60  # a page image with no more text than this on it is a scan
 
@@ -254,16 +253,41 @@ def _page_list(zero_based: list[int]) -> str:
 
 
 def _rulings(page, height: float) -> list[tuple[float, float, float, float]]:
-    """Thin path objects (table borders) as boxes in points, y down."""
+    """Thin path objects (table borders) as boxes in points, y down.
+
+    Walks the page's objects (and those of forms on it, one level down) through
+    pdfium's C calls: a Python object per page object cost more than the text."""
+    import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    out = []
-    for n, obj in enumerate(page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2)):
-        if n > 5000:  # a drawing, not a table
-            break
-        x0, y0, x1, y1 = obj.get_bounds()
-        if min(x1 - x0, y1 - y0) <= 2.5:
-            out.append((x0, height - y1, x1, height - y0))
+    out: list[tuple[float, float, float, float]] = []
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    refs = ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+    get_type, path, form = raw.FPDFPageObj_GetType, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
+    seen = 0
+
+    def walk(parent, count, get, nested: bool) -> bool:
+        nonlocal seen
+        for i in range(count(parent)):
+            obj = get(parent, i)
+            if not obj:
+                raise pdfium.PdfiumError("Failed to get pageobject.")
+            kind = get_type(obj)
+            if kind == path:
+                if seen > 5000:  # a drawing, not a table
+                    return False
+                seen += 1
+                if not raw.FPDFPageObj_GetBounds(obj, *refs):
+                    raise pdfium.PdfiumError("Failed to locate pageobject.")
+                x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+                if min(x1 - x0, y1 - y0) <= 2.5:
+                    out.append((x0, height - y1, x1, height - y0))
+            elif kind == form and not nested:
+                if not walk(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, True):
+                    return False
+        return True
+
+    walk(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, False)
     return out
 
 
@@ -290,53 +314,105 @@ def _has_image(page) -> bool:
 
 
 def page_text_lines(tp, page_no: int, height: float) -> list[Line]:
-    """The page's text as visual lines with boxes (points, y down), in pdfium's order."""
+    """The page's text as visual lines with boxes (points, y down), in pdfium's order.
+
+    The text comes in one call when pdfium's text buffer matches its character list
+    (nearly always), else character by character. Character boxes are fetched only
+    where layout needs them: a line's two ends; in a line where pdfium saw gaps, the
+    characters either side of each gap (a wide one, Latin words, or x going back
+    there, and the whole line is read char by char as below); every character of a
+    line with quote marks, which may be drawn out of order.
+    """
     import pypdfium2.raw as raw
 
     n = tp.count_chars()
     if n <= 0:
         return []
     handle = tp.raw
-    get_unicode = raw.FPDFText_GetUnicode
-    codes = [get_unicode(handle, i) for i in range(n)]
-    chars = [_char(c) for c in codes]  # once per character, not once per use
+    chars = _page_chars(handle, n)
     rect = raw.FS_RECTF()
     rect_ref, loose_box = ctypes.byref(rect), raw.FPDFText_GetLooseCharBox  # looked up once per page
+    is_generated = raw.FPDFText_IsGenerated
 
     def box(i: int) -> tuple[float, float, float, float]:
         # the loose box spans the font's ascent to descent: the same height for 一 and 国
         loose_box(handle, i, rect_ref)
         return rect.left, rect.right, height - rect.top, height - rect.bottom
 
+    surrogates = _SURROGATE.search(chars) is not None
     out: list[Line] = []
-    start = 0
-    for i in range(n + 1):
-        if i < n and codes[i] != 10:  # pdfium ends each line with a generated \r\n
+    pos = 0
+    for seg in chars.split("\n"):  # pdfium ends each line with a generated \r\n
+        start = pos
+        pos += len(seg) + 1
+        if seg.endswith("\r"):
+            seg = seg[:-1]
+        if not seg:
             continue
-        idx, gapped = [], False
-        for j in range(start, i):
-            c = codes[j]
-            if c in (0, 10, 13):
-                continue
-            if c == 32 and raw.FPDFText_IsGenerated(handle, j):
-                gapped = True  # pdfium saw a gap here: maybe a table cell boundary
-                continue
-            idx.append(j)
-        start = i + 1
-        if not idx:
-            continue
-        if 0xF000 <= codes[idx[0]] <= 0xF0FF:  # a Symbol/Wingdings bullet: a list mark, not text
-            codes[idx[0]] = 0x2022
-            chars[idx[0]] = "\u2022"
-        if gapped or not _QUOTE_CODES.isdisjoint([codes[j] for j in idx]):
-            out.extend(_segments(idx, chars, box, page_no))
+        gaps: list[int] = []
+        if _ODD.search(seg) is None:  # no space, NUL or \r: characters start.. in order
+            idx = None
+            text = seg
+            first, last = start, start + len(seg) - 1
         else:
-            text = join_surrogates("".join([chars[j] for j in idx]))
-            fx0, _, fy0, fy1 = box(idx[0])
-            _, lx1, ly0, ly1 = box(idx[-1])
-            if text.strip():
-                out.append(Line(text, page_no, fx0, lx1, min(fy0, ly0), max(fy1, ly1)))
+            idx = []
+            for j in range(start, start + len(seg)):
+                c = chars[j]
+                if c == "\x00" or c == "\r":
+                    continue
+                if c == " " and is_generated(handle, j):
+                    gaps.append(len(idx))  # pdfium saw a gap here: maybe a table cell boundary
+                    continue
+                idx.append(j)
+            if not idx:
+                continue
+            text = "".join([chars[j] for j in idx])
+            first, last = idx[0], idx[-1]
+        if "\uf000" <= text[0] <= "\uf0ff":  # a Symbol/Wingdings bullet: a list mark, not text
+            text = "\u2022" + text[1:]
+        quoted = _QUOTE_RE.search(text) is not None
+        if gaps or quoted:
+            line = None if quoted else _gapped_line(text, idx, gaps, box, page_no)
+            if line is None:
+                out.extend(_segments(idx or list(range(first, last + 1)), text, box, page_no))
+            else:
+                out.append(line)
+            continue
+        if surrogates:
+            text = join_surrogates(text)
+        if text.isspace():
+            continue
+        loose_box(handle, first, rect_ref)
+        fx0, fy0, fy1 = rect.left, height - rect.top, height - rect.bottom
+        loose_box(handle, last, rect_ref)
+        ly0, ly1 = height - rect.top, height - rect.bottom
+        out.append(Line(text, page_no, fx0, rect.right, min(fy0, ly0), max(fy1, ly1)))
     return out
+
+
+_ODD = re.compile("[ \x00\r]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_QUOTE_RE = re.compile("[" + re.escape("".join(sorted(QUOTES))) + "]")
+
+
+def _page_chars(handle, n: int) -> str:
+    """The page's characters, one per entry of pdfium's character list.
+
+    `FPDFText_GetText` reads pdfium's text buffer, which may leave out or add
+    characters against the list (a lone 。 at a line start was seen dropped); when
+    its length and the last character's place in it show the two agree one to one,
+    it is used, else the list is read char by char.
+    """
+    import pypdfium2.raw as raw
+
+    buf = (ctypes.c_ushort * (n + 1))()
+    got = raw.FPDFText_GetText(handle, 0, n, buf)
+    if got == n + 1 and raw.FPDFText_GetTextIndexFromCharIndex(handle, n - 1) == n - 1:
+        text = memoryview(buf).cast("B")[:2 * n].tobytes().decode("utf-16-le", "surrogatepass")
+        if len(text) == n:
+            return text
+    get_unicode = raw.FPDFText_GetUnicode
+    return "".join([_char(get_unicode(handle, i)) for i in range(n)])
 
 
 def _char(code: int) -> str:
@@ -346,13 +422,43 @@ def _char(code: int) -> str:
         return "\ufffd"
 
 
-def _segments(idx: list[int], chars: list[str], box, page_no: int) -> list[Line]:
-    """A line's characters in x order (quote marks may be drawn out of order), cut
-    where a wide gap separates table cells."""
+def _gapped_line(text: str, idx: list[int], gaps: list[int], box, page_no: int) -> Line | None:
+    """A line with gaps pdfium marked, from the boxes either side of each gap, when
+    none of them can change what `_segments` makes of it: no wide gap, none between
+    Latin characters, x going forward. None: the line is to be read char by char."""
+    last = len(idx) - 1
+    picks = [0]
+    for g in gaps:
+        if 0 < g <= last:
+            if text[g - 1].isascii() and text[g].isascii():
+                return None  # maybe a space between Latin words
+            if picks[-1] != g - 1:
+                picks.append(g - 1)
+            picks.append(g)
+    if picks[-1] != last:
+        picks.append(last)
+    boxes = [box(idx[p]) for p in picks]
+    heights = sorted([b[3] - b[2] for b in boxes])
+    half = 0.5 * (heights[len(heights) // 2] or 10.0)
+    for k in range(1, len(picks)):
+        a, b = boxes[k - 1], boxes[k]
+        if b[0] < a[0] or (picks[k] == picks[k - 1] + 1 and b[0] - a[1] > half):
+            return None  # x goes back (drawn out of order), or a wide gap: maybe a cell boundary
+    body = [b for p, b in zip(picks, boxes) if text[p] != " "] or boxes
+    text = join_surrogates(text)
+    if text.isspace():
+        return None
+    return Line(text, page_no, boxes[0][0], max([b[1] for b in boxes]),
+                min([b[2] for b in body]), max([b[3] for b in body]))
+
+
+def _segments(idx: list[int], text: str, box, page_no: int) -> list[Line]:
+    """A line's characters (`text[k]` is character `idx[k]`) in x order (quote marks
+    may be drawn out of order), cut where a wide gap separates table cells."""
     items = []
-    for j in idx:
+    for j, ch in zip(idx, text):
         x0, x1, y0, y1 = box(j)
-        items.append((x0, x1, y0, y1, chars[j]))
+        items.append((x0, x1, y0, y1, ch))
     items.sort(key=lambda it: it[0])
     size = sorted(it[3] - it[2] for it in items)[len(items) // 2] or 10.0
     groups: list[list[tuple]] = [[]]
