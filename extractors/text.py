@@ -125,10 +125,13 @@ def remove_running(lines: list[Line], page_heights: dict[int, float]) -> tuple[l
     """
     npages = len({ln.page for ln in lines})
     band = {p: h * 0.1 for p, h in page_heights.items()}
+    # per page: the top band's bottom, the bottom band's top, the footer's top (y down)
+    limits = {p: (band.get(p, 84.0), page_heights.get(p, 842.0) - band.get(p, 84.0),
+                  page_heights.get(p, 842.0) * (1 - FOOTER_SHARE)) for p in {ln.page for ln in lines}}
 
     def in_band(ln: Line) -> bool:
-        h = page_heights.get(ln.page, 842.0)
-        return ln.y1 <= band.get(ln.page, 84.0) or ln.y0 >= h - band.get(ln.page, 84.0)
+        top, bottom, _ = limits[ln.page]
+        return ln.y1 <= top or ln.y0 >= bottom
 
     key = lambda t: re.sub(r"\d+", "#", re.sub(r"\s+", "", t))  # noqa: E731
     seen: dict[str, set[int]] = defaultdict(set)
@@ -136,18 +139,13 @@ def remove_running(lines: list[Line], page_heights: dict[int, float]) -> tuple[l
         if in_band(ln):
             seen[key(ln.text)].add(ln.page)
     repeated = {k for k, pages in seen.items() if npages >= 2 and len(pages) >= max(2, (npages + 1) // 2)}
-    def in_bottom(ln: Line) -> bool:
-        h = page_heights.get(ln.page, 842.0)
-        return ln.y0 >= h - band.get(ln.page, 84.0)
-
-    def in_footer(ln: Line) -> bool:  # 公文 set "— 3 —" a line below the text block, higher than 10 %
-        return ln.y0 >= page_heights.get(ln.page, 842.0) * (1 - FOOTER_SHARE)
-
     kept, removed = [], []
     for ln in lines:
-        if in_band(ln) and (is_page_number(ln.text) or key(ln.text) in repeated) or \
-                in_bottom(ln) and looks_like_page_number(ln.text) or \
-                in_footer(ln) and _DASHED_PAGE_NO.fullmatch(ln.text.strip()):
+        top, bottom, footer = limits[ln.page]
+        # 公文 set "— 3 —" a line below the text block (the footer), higher than 10 %
+        if (ln.y1 <= top or ln.y0 >= bottom) and (is_page_number(ln.text) or key(ln.text) in repeated) or \
+                ln.y0 >= bottom and looks_like_page_number(ln.text) or \
+                ln.y0 >= footer and _DASHED_PAGE_NO.fullmatch(ln.text.strip()):
             if ln.text.strip() not in removed:
                 removed.append(ln.text.strip())
             continue
@@ -277,7 +275,7 @@ def join_lines(lines: list[Line]) -> list[Para]:
             open_ = [p for p in open_ if p.last.page == ln.page and p.last.y1 >= ln.y0 - 3 * em][-8:]
             open_.append(target)
             continue
-        open_.remove(target)
+        open_ = [p for p in open_ if p is not target]  # by identity: Para's == compares every field
         open_.append(target)
     return out
 

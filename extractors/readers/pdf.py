@@ -17,7 +17,9 @@ OCR'd page by page (extractors.ocr); without Tesseract they are reported.
 """
 from __future__ import annotations
 
+import bisect
 import ctypes
+import functools
 import re
 import zlib
 from pathlib import Path
@@ -349,32 +351,45 @@ def page_text_lines(tp, page_no: int, height: float) -> list[Line]:
             seg = seg[:-1]
         if not seg:
             continue
-        gaps: list[int] = []
-        if _ODD.search(seg) is None:  # no space, NUL or \r: characters start.. in order
-            idx = None
-            text = seg
-            first, last = start, start + len(seg) - 1
-        else:
+        gaps: list[int] = []  # where pdfium saw a gap (a generated space, dropped): maybe a cell boundary
+        if "\x00" in seg or "\r" in seg:  # rare: characters to leave out here and there
             idx = []
             for j in range(start, start + len(seg)):
                 c = chars[j]
                 if c == "\x00" or c == "\r":
                     continue
                 if c == " " and is_generated(handle, j):
-                    gaps.append(len(idx))  # pdfium saw a gap here: maybe a table cell boundary
+                    gaps.append(len(idx))
                     continue
                 idx.append(j)
             if not idx:
                 continue
             text = "".join([chars[j] for j in idx])
-            first, last = idx[0], idx[-1]
+            where = idx.__getitem__
+        else:
+            text = seg
+            at = seg.find(" ")
+            cut = []
+            while at >= 0:
+                if is_generated(handle, start + at):
+                    cut.append(at)
+                at = seg.find(" ", at + 1)
+            if cut:
+                text = "".join([seg[a + 1:b] for a, b in zip([-1, *cut], [*cut, len(seg)])])
+                if not text:
+                    continue
+                gaps = [c - k for k, c in enumerate(cut)]
+                where = functools.partial(_char_index, start, gaps)
+            else:
+                where = start.__add__
+        first, last = where(0), where(len(text) - 1)
         if "\uf000" <= text[0] <= "\uf0ff":  # a Symbol/Wingdings bullet: a list mark, not text
             text = "\u2022" + text[1:]
         quoted = _QUOTE_RE.search(text) is not None
         if gaps or quoted:
-            line = None if quoted else _gapped_line(text, idx, gaps, box, page_no)
+            line = None if quoted else _gapped_line(text, where, gaps, box, page_no)
             if line is None:
-                out.extend(_segments(idx or list(range(first, last + 1)), text, box, page_no))
+                out.extend(_segments([where(k) for k in range(len(text))], text, box, page_no))
             else:
                 out.append(line)
             continue
@@ -390,7 +405,6 @@ def page_text_lines(tp, page_no: int, height: float) -> list[Line]:
     return out
 
 
-_ODD = re.compile("[ \x00\r]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _QUOTE_RE = re.compile("[" + re.escape("".join(sorted(QUOTES))) + "]")
 
@@ -422,11 +436,17 @@ def _char(code: int) -> str:
         return "\ufffd"
 
 
-def _gapped_line(text: str, idx: list[int], gaps: list[int], box, page_no: int) -> Line | None:
+def _char_index(start: int, gaps: list[int], k: int) -> int:
+    """Index in pdfium's list of a line's k-th character, the line starting at `start`
+    and the generated spaces left out before `gaps` (positions in the line's text)."""
+    return start + k + bisect.bisect_right(gaps, k)
+
+
+def _gapped_line(text: str, where, gaps: list[int], box, page_no: int) -> Line | None:
     """A line with gaps pdfium marked, from the boxes either side of each gap, when
     none of them can change what `_segments` makes of it: no wide gap, none between
     Latin characters, x going forward. None: the line is to be read char by char."""
-    last = len(idx) - 1
+    last = len(text) - 1
     picks = [0]
     for g in gaps:
         if 0 < g <= last:
@@ -437,7 +457,7 @@ def _gapped_line(text: str, idx: list[int], gaps: list[int], box, page_no: int) 
             picks.append(g)
     if picks[-1] != last:
         picks.append(last)
-    boxes = [box(idx[p]) for p in picks]
+    boxes = [box(where(p)) for p in picks]
     heights = sorted([b[3] - b[2] for b in boxes])
     half = 0.5 * (heights[len(heights) // 2] or 10.0)
     for k in range(1, len(picks)):
