@@ -93,6 +93,52 @@ def check_streams(path: Path) -> None:
                     raise ReadError(Reason.UNSAFE_CONTENT, f"stream at byte {start} inflates past {n >> 20} MiB")
 
 
+# A path is painted (stroked, filled, or ended) by one of these operators; "W n" only clips.
+_PAINT = re.compile(rb"(?<![^\s\])>}])(?:[SsfFBb]\*?|n)(?![^\s/\[\]()<>{}%])")
+_CLIP = re.compile(rb"W\*?\s+n(?![^\s/\[\]()<>{}%])")
+_NOT_CONTENT = re.compile(rb"/Length[123]\b|/Subtype\s*/(?:Image|Type1C|CIDFontType0C|OpenType)\b"
+                          rb"|/Type\s*/(?:XRef|ObjStm|Metadata)\b")
+MAX_SCANNED = 64 << 20  # a stream unpacking to more than this is not looked into: assume paths
+
+
+def may_draw_paths(path: Path) -> bool:
+    """Whether any stream of the file may paint a path (table borders are paths).
+
+    False only when every stream that may hold page content was read and none paints
+    one, so looking for table borders page by page is skipped for text-only files.
+    Streams of fonts, images, cross references and object streams are not content;
+    an encrypted file or a stream that cannot be unpacked here may hold anything."""
+    data = path.read_bytes()
+    if b"/Encrypt" in data:
+        return True
+    found = 0
+    for m in _STREAM.finditer(data):
+        if data[max(0, m.start() - 3):m.start()] == b"end":
+            continue
+        found += 1
+        start = m.end()
+        end = data.find(b"endstream", start)
+        end = len(data) if end < 0 else end
+        head = data[max(0, m.start() - 2048):m.start()]
+        head = head[head.rfind(b" obj") + 1:]
+        if _NOT_CONTENT.search(head):
+            continue
+        body = data[start:end]
+        if b"/Filter" in head:
+            if not re.search(rb"/Filter\s*(?:\[\s*)?/FlateDecode\s*\]?\s*(?:/|>>)", head):
+                return True  # another filter or a chain: not looked into
+            d = zlib.decompressobj()
+            try:
+                body = d.decompress(body, MAX_SCANNED)
+            except zlib.error:
+                return True
+            if not d.eof:
+                return True
+        if _PAINT.search(_CLIP.sub(b" ", body)):
+            return True
+    return found != data.count(b"endstream")  # a stream not found above may hold anything
+
+
 def read_pdf(path: Path) -> Document:
     import pypdfium2 as pdfium
 
@@ -146,6 +192,7 @@ def _read(pdf, path: Path) -> Document:
     heights: dict[int, float] = {}
     to_ocr: list[int] = []
     why_ocr: dict[int, str] = {}
+    paths = may_draw_paths(path)  # no path anywhere: no page has table borders to look for
     for i in range(n):
         try:
             page = pdf[i]
@@ -158,7 +205,7 @@ def _read(pdf, path: Path) -> Document:
                 page_lines = page_text_lines(tp, i + 1, heights[i + 1])
             finally:
                 tp.close()
-            if page_lines:
+            if page_lines and paths:
                 page_lines = fold_tables(page_lines, _rulings(page, heights[i + 1]))
             text = "".join(ln.text if ln.cells is None else "".join(c for row in ln.cells for c in row)
                            for ln in page_lines)
