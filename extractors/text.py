@@ -211,8 +211,14 @@ def join_lines(lines: list[Line]) -> list[Para]:
     # where first lines start (the usual 2-character indent): such lines are not centred
     indents = [k * half for k, _ in lefts.most_common(3) if body_left + 0.8 * em <= k * half <= body_left + 3.2 * em]
 
+    centred: dict[int, bool] = {}  # by id(line): asked of each line up to three times
+
     def is_centred(ln: Line) -> bool:
-        return abs((ln.x0 + ln.x1) / 2 - mid) < 0.4 * em and not any(abs(ln.x0 - i) < 0.3 * em for i in indents)
+        c = centred.get(id(ln))
+        if c is None:
+            c = centred[id(ln)] = abs((ln.x0 + ln.x1) / 2 - mid) < 0.4 * em and \
+                not any(abs(ln.x0 - i) < 0.3 * em for i in indents)
+        return c
 
     def continues(p: Para, b: Line, text: str) -> bool:
         a = p.last

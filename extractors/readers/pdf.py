@@ -37,15 +37,43 @@ STAMPED_SCAN_CHARS = 60  # a page image with no more text than this on it is a s
 
 MAX_STREAM_INFLATED = 400 << 20  # one stream unpacked; a FlateDecode bomb is far beyond
 _STREAM = re.compile(rb"stream\r?\n")
+_ENDSTREAM = re.compile(rb"endstream")
 
 
-def check_streams(path: Path) -> None:
-    """Refuse decompression bombs before pdfium inflates them all in memory.
+# A path is painted (stroked, filled, or ended) by one of these operators, a token of
+# its own (whitespace and delimiters read as spaces); "W n" only clips.
+_AS_SPACE = bytes.maketrans(b"\x00\t\n\x0c\r/[]()<>{}%", b" " * 15)
+_PAINT = re.compile(rb" (?:[SsfFBb]\*?|n)(?= )")
+# streams that are no page content: fonts, images, cross references, object streams, metadata
+_NOT_CONTENT = re.compile(rb"/Length[123]\b|/Subtype\s*/(?:Image|Type1C|CIDFontType0C|OpenType)\b"
+                          rb"|/Type\s*/(?:XRef|ObjStm|Metadata)\b")
+_FLATE_ONLY = re.compile(rb"/Filter\s*(?:\[\s*)?/FlateDecode\s*\]?\s*(?:/|>>)")
+
+
+def _paints(chunk: bytes) -> bool:
+    """Whether this piece of a content stream paints a path."""
+    t = chunk.translate(_AS_SPACE) + b" "
+    for hit in _PAINT.finditer(t):
+        if hit[0] != b" n":
+            return True
+        before = t[max(0, hit.start() - 32):hit.start()].rstrip(b" ")
+        if not (before.endswith(b" W") or before.endswith(b" W*")):
+            return True  # n ends a path without clipping: pdfium may keep it as a path object
+    return False
+
+
+def check_streams(path: Path) -> bool:
+    """Refuse decompression bombs before pdfium inflates them all in memory; tell
+    whether any stream may paint a path (table borders are paths).
 
     Every non-image stream that inflates as zlib is inflated in bounded steps, its
     output counted and dropped, so this costs CPU once but never memory. (Text
     content streams are what pdfium inflates whole to read a page; a total limit
-    would refuse long legitimate scans, so there is none.)
+    would refuse long legitimate scans, so there is none.) The content among them is
+    looked at on the way for path painting operators: False only when every stream
+    that may hold page content was read and none paints one, so looking for table
+    borders page by page can be skipped. An encrypted file, another filter or a
+    stream that does not unpack may hold anything.
     """
     import mmap
 
@@ -53,8 +81,10 @@ def check_streams(path: Path) -> None:
         try:
             data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         except ValueError:  # empty
-            return
+            return False
         with data:
+            paints = data.find(b"/Encrypt") >= 0
+            found = 0
             pos = 0
             while True:
                 m = _STREAM.search(data, pos)
@@ -64,85 +94,56 @@ def check_streams(path: Path) -> None:
                 if data[max(0, m.start() - 3):m.start()] == b"end":
                     pos = start
                     continue
+                found += 1
                 end = data.find(b"endstream", start)
                 end = len(data) if end < 0 else end
                 pos = max(end, start + 1)
+                head = data[max(0, m.start() - 2048):m.start()]
+                head = head[head.rfind(b" obj") + 1:]
+                content = not paints and not _NOT_CONTENT.search(head)
                 if data[start:start + 1] not in (b"\x78", b"\x08", b"\x18", b"\x28", b"\x38", b"\x48", b"\x58",
                                                    b"\x68"):
-                    continue  # not a zlib header: not FlateDecode
-                head = data[max(0, m.start() - 2048):m.start()]
-                if b"/Image" in head[head.rfind(b" obj") + 1:]:
+                    if content:  # not a zlib header: not FlateDecode
+                        paints = b"/Filter" in head or _paints(b" " + data[start:end])
+                    continue
+                if b"/Image" in head:
                     continue  # images are decoded only to render a page for OCR, under the sandbox limits
+                if content and not _FLATE_ONLY.search(head):
+                    content, paints = False, True  # a chain of filters: not looked into
+                tail = b" "  # the end of the previous piece: an operator may straddle two
                 d = zlib.decompressobj()
                 n, chunk_at = 0, start
                 try:
                     while chunk_at < end and not d.eof:
                         out = d.decompress(data[chunk_at:min(end, chunk_at + (1 << 20))], 1 << 24)
                         n += len(out)
+                        if content and _paints(tail + out):
+                            content, paints = False, True
+                        tail = out[-16:] if len(out) >= 16 else (tail + out)[-16:]
                         while d.unconsumed_tail and not d.eof and n <= MAX_STREAM_INFLATED:
                             out = d.decompress(d.unconsumed_tail, 1 << 24)
                             n += len(out)
+                            if content and _paints(tail + out):
+                                content, paints = False, True
+                            tail = out[-16:] if len(out) >= 16 else (tail + out)[-16:]
                             if not out:
                                 break
                         chunk_at += 1 << 20
                         if n > MAX_STREAM_INFLATED:
                             break
                 except zlib.error:
-                    pass
+                    paints = paints or content
+                if content and not d.eof:
+                    paints = True
                 if n > MAX_STREAM_INFLATED:
                     raise ReadError(Reason.UNSAFE_CONTENT, f"stream at byte {start} inflates past {n >> 20} MiB")
-
-
-# A path is painted (stroked, filled, or ended) by one of these operators; "W n" only clips.
-_PAINT = re.compile(rb"(?<![^\s\])>}])(?:[SsfFBb]\*?|n)(?![^\s/\[\]()<>{}%])")
-_CLIP = re.compile(rb"W\*?\s+n(?![^\s/\[\]()<>{}%])")
-_NOT_CONTENT = re.compile(rb"/Length[123]\b|/Subtype\s*/(?:Image|Type1C|CIDFontType0C|OpenType)\b"
-                          rb"|/Type\s*/(?:XRef|ObjStm|Metadata)\b")
-MAX_SCANNED = 64 << 20  # a stream unpacking to more than this is not looked into: assume paths
-
-
-def may_draw_paths(path: Path) -> bool:
-    """Whether any stream of the file may paint a path (table borders are paths).
-
-    False only when every stream that may hold page content was read and none paints
-    one, so looking for table borders page by page is skipped for text-only files.
-    Streams of fonts, images, cross references and object streams are not content;
-    an encrypted file or a stream that cannot be unpacked here may hold anything."""
-    data = path.read_bytes()
-    if b"/Encrypt" in data:
-        return True
-    found = 0
-    for m in _STREAM.finditer(data):
-        if data[max(0, m.start() - 3):m.start()] == b"end":
-            continue
-        found += 1
-        start = m.end()
-        end = data.find(b"endstream", start)
-        end = len(data) if end < 0 else end
-        head = data[max(0, m.start() - 2048):m.start()]
-        head = head[head.rfind(b" obj") + 1:]
-        if _NOT_CONTENT.search(head):
-            continue
-        body = data[start:end]
-        if b"/Filter" in head:
-            if not re.search(rb"/Filter\s*(?:\[\s*)?/FlateDecode\s*\]?\s*(?:/|>>)", head):
-                return True  # another filter or a chain: not looked into
-            d = zlib.decompressobj()
-            try:
-                body = d.decompress(body, MAX_SCANNED)
-            except zlib.error:
-                return True
-            if not d.eof:
-                return True
-        if _PAINT.search(_CLIP.sub(b" ", body)):
-            return True
-    return found != data.count(b"endstream")  # a stream not found above may hold anything
+            return paints or found != len(_ENDSTREAM.findall(data))  # a stream not found above may hold anything
 
 
 def read_pdf(path: Path) -> Document:
     import pypdfium2 as pdfium
 
-    check_streams(path)
+    paths = check_streams(path)
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -151,7 +152,7 @@ def read_pdf(path: Path) -> Document:
             raise ReadError(Reason.PASSWORD_PROTECTED, str(exc)) from exc
         return second_reader(path, str(exc))
     try:
-        return _read(pdf, path)
+        return _read(pdf, path, paths)
     except ReadError as exc:
         if exc.reason != Reason.CORRUPT_OR_TRUNCATED:
             raise
@@ -182,7 +183,8 @@ def second_reader(path: Path, refused: str) -> Document:
     return doc
 
 
-def _read(pdf, path: Path) -> Document:
+def _read(pdf, path: Path, paths: bool) -> Document:
+    """`paths`: whether any stream may paint a path; without, no page has table borders."""
     import pypdfium2 as pdfium
 
     n = len(pdf)
@@ -192,7 +194,6 @@ def _read(pdf, path: Path) -> Document:
     heights: dict[int, float] = {}
     to_ocr: list[int] = []
     why_ocr: dict[int, str] = {}
-    paths = may_draw_paths(path)  # no path anywhere: no page has table borders to look for
     for i in range(n):
         try:
             page = pdf[i]

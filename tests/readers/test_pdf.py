@@ -173,10 +173,10 @@ def test_paragraph_spacing_without_indent(tmp_path):
 
 
 def test_table_borders_looked_for_only_where_a_path_is_painted(tmp_path, report_pdf):
-    from extractors.readers.pdf import may_draw_paths
+    from extractors.readers.pdf import check_streams
     from tests.fixtures.pdfbytes import build_pdf, text_page
 
-    assert may_draw_paths(report_pdf)  # its table's borders
+    assert check_streams(report_pdf)  # its table's borders
     text = text_page(["no table here"])
     cases = {
         "text.pdf": (build_pdf([text], filters=[b"/FlateDecode"]), False),
@@ -188,5 +188,5 @@ def test_table_borders_looked_for_only_where_a_path_is_painted(tmp_path, report_
     }
     for name, (data, paints) in cases.items():
         (tmp_path / name).write_bytes(data)
-        assert may_draw_paths(tmp_path / name) is paints, name
+        assert check_streams(tmp_path / name) is paints, name
     assert read(tmp_path / "text.pdf").text == "no table here"
