@@ -5,9 +5,14 @@ pypdfium2's plain get_text_range reads ~3,000 pages/s but keeps only 367 of 428
 gold quotes verbatim; pdfplumber ~36 pages/s and 418/428 (it interleaves the
 lines of table cells side by side); this reader ~430 pages/s, 428/428, peak RSS
 ~45 MB. pdfplumber was also no more tolerant of broken files than pdfium, so
-pypdfium2 is used throughout, at character level:
+pypdfium2 is used throughout. Since then (bench/bench_throughput.py's probes, same session on
+a shared machine, 1,147 pages): 345 -> 686 pages/s against the plain text's 1,552 (0.22 -> 0.44 of it;
+by callgrind instructions 0.21 -> 0.46), the output unchanged, by reading the page
+text in one call and fetching character boxes only where layout needs them
+(page_text_lines). At character level:
 - `FPDFText_GetText` may leave out characters of the internal list (a lone 。 at
-  a line start was seen dropped), so text is read char by char from that list;
+  a line start was seen dropped), so its text is taken only where it matches that
+  list one to one (nearly every page), else the list is read char by char;
 - quote marks set in a fallback font come out at the end of their line
   ("聚焦 四个落实 ，“ ”"), so such lines are re-ordered by each character's x;
 - wide gaps split a line into table cells, and ruled tables are read by their
