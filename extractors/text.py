@@ -17,8 +17,9 @@ from dataclasses import dataclass
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK punctuation and full-width forms: never spaced from their neighbours in Chinese text
 CJK_PUNCT = "\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
-_CJK_RE = re.compile(f"[{CJK}]")
+_NOT_CJK = re.compile(f"[^{CJK}]")
 _SPACE_AROUND_CJK = re.compile(f"(?<=[{CJK}{CJK_PUNCT}])[ \t\u3000]+|[ \t\u3000]+(?=[{CJK}{CJK_PUNCT}])")
+_HSPACE = re.compile("[ \t\u3000]")
 _CID = re.compile(r"\(cid:\d+\)")
 _SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
 _CONTROL_OR_PRIVATE = re.compile("[\x00-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
@@ -47,6 +48,8 @@ class Line:
 def tidy(text: str) -> str:
     """Drop the spaces PDF and OCR put between Chinese characters (and next to them)."""
     text = text.replace("\u00a0", " ").replace("\ufeff", "")
+    if _HSPACE.search(text) is None:  # most lines: nothing for the slower pattern to find
+        return text.strip()
     return _SPACE_AROUND_CJK.sub("", text).strip()
 
 
@@ -56,16 +59,19 @@ def garbled(text: str) -> str | None:
     Catches fonts without a ToUnicode map: pdfminer/pdfplumber write (cid:N), pdfium
     gives control characters or ASCII junk; also private-use and replacement characters.
     """
-    cids = len(_CID.findall(text))
-    text = _CID.sub("\x00", text)
+    cids = len(_CID.findall(text)) if "(cid:" in text else 0
+    if cids:
+        text = _CID.sub("\x00", text)
     chars = _SPACE.sub("", text)  # counted by character class, one C pass each (every page is checked)
     if len(chars) < 5:
         return None
     n = len(chars)
-    bad = len(_CONTROL_OR_PRIVATE.findall(chars))
+    bad = len(_CONTROL_OR_PRIVATE.findall(chars)) if _CONTROL_OR_PRIVATE.search(chars) else 0
     if cids or bad / n > 0.03:
         return "文字编码异常（字体缺少编码映射）"
-    cjk = len(_CJK_RE.findall(chars))
+    cjk = n - _NOT_CJK.subn("", chars)[1]  # counting the few others is the cheaper pass
+    if cjk / n >= 0.2:
+        return None  # mostly Chinese: neither test below can hold
     letters = len(_ASCII_LETTER.findall(chars))
     symbols = len(_ASCII_SYMBOL.findall(chars))
     # Real text is mostly Chinese, or mostly Latin words; junk is symbols and odd letters.
@@ -119,10 +125,13 @@ def remove_running(lines: list[Line], page_heights: dict[int, float]) -> tuple[l
     """
     npages = len({ln.page for ln in lines})
     band = {p: h * 0.1 for p, h in page_heights.items()}
+    # per page: the top band's bottom, the bottom band's top, the footer's top (y down)
+    limits = {p: (band.get(p, 84.0), page_heights.get(p, 842.0) - band.get(p, 84.0),
+                  page_heights.get(p, 842.0) * (1 - FOOTER_SHARE)) for p in {ln.page for ln in lines}}
 
     def in_band(ln: Line) -> bool:
-        h = page_heights.get(ln.page, 842.0)
-        return ln.y1 <= band.get(ln.page, 84.0) or ln.y0 >= h - band.get(ln.page, 84.0)
+        top, bottom, _ = limits[ln.page]
+        return ln.y1 <= top or ln.y0 >= bottom
 
     key = lambda t: re.sub(r"\d+", "#", re.sub(r"\s+", "", t))  # noqa: E731
     seen: dict[str, set[int]] = defaultdict(set)
@@ -130,18 +139,13 @@ def remove_running(lines: list[Line], page_heights: dict[int, float]) -> tuple[l
         if in_band(ln):
             seen[key(ln.text)].add(ln.page)
     repeated = {k for k, pages in seen.items() if npages >= 2 and len(pages) >= max(2, (npages + 1) // 2)}
-    def in_bottom(ln: Line) -> bool:
-        h = page_heights.get(ln.page, 842.0)
-        return ln.y0 >= h - band.get(ln.page, 84.0)
-
-    def in_footer(ln: Line) -> bool:  # 公文 set "— 3 —" a line below the text block, higher than 10 %
-        return ln.y0 >= page_heights.get(ln.page, 842.0) * (1 - FOOTER_SHARE)
-
     kept, removed = [], []
     for ln in lines:
-        if in_band(ln) and (is_page_number(ln.text) or key(ln.text) in repeated) or \
-                in_bottom(ln) and looks_like_page_number(ln.text) or \
-                in_footer(ln) and _DASHED_PAGE_NO.fullmatch(ln.text.strip()):
+        top, bottom, footer = limits[ln.page]
+        # 公文 set "— 3 —" a line below the text block (the footer), higher than 10 %
+        if (ln.y1 <= top or ln.y0 >= bottom) and (is_page_number(ln.text) or key(ln.text) in repeated) or \
+                ln.y0 >= bottom and looks_like_page_number(ln.text) or \
+                ln.y0 >= footer and _DASHED_PAGE_NO.fullmatch(ln.text.strip()):
             if ln.text.strip() not in removed:
                 removed.append(ln.text.strip())
             continue
@@ -207,8 +211,14 @@ def join_lines(lines: list[Line]) -> list[Para]:
     # where first lines start (the usual 2-character indent): such lines are not centred
     indents = [k * half for k, _ in lefts.most_common(3) if body_left + 0.8 * em <= k * half <= body_left + 3.2 * em]
 
+    centred: dict[int, bool] = {}  # by id(line): asked of each line up to three times
+
     def is_centred(ln: Line) -> bool:
-        return abs((ln.x0 + ln.x1) / 2 - mid) < 0.4 * em and not any(abs(ln.x0 - i) < 0.3 * em for i in indents)
+        c = centred.get(id(ln))
+        if c is None:
+            c = centred[id(ln)] = abs((ln.x0 + ln.x1) / 2 - mid) < 0.4 * em and \
+                not any(abs(ln.x0 - i) < 0.3 * em for i in indents)
+        return c
 
     def continues(p: Para, b: Line, text: str) -> bool:
         a = p.last
@@ -271,7 +281,7 @@ def join_lines(lines: list[Line]) -> list[Para]:
             open_ = [p for p in open_ if p.last.page == ln.page and p.last.y1 >= ln.y0 - 3 * em][-8:]
             open_.append(target)
             continue
-        open_.remove(target)
+        open_ = [p for p in open_ if p is not target]  # by identity: Para's == compares every field
         open_.append(target)
     return out
 

@@ -170,3 +170,23 @@ def test_paragraph_spacing_without_indent(tmp_path):
     d.save(str(tmp_path / "spaced.docx"))
     pdf = soffice_convert(tmp_path / "spaced.docx", "pdf", tmp_path)
     assert [b.text for b in read(pdf).blocks] == texts
+
+
+def test_table_borders_looked_for_only_where_a_path_is_painted(tmp_path, report_pdf):
+    from extractors.readers.pdf import check_streams
+    from tests.fixtures.pdfbytes import build_pdf, text_page
+
+    assert check_streams(report_pdf)  # its table's borders
+    text = text_page(["no table here"])
+    cases = {
+        "text.pdf": (build_pdf([text], filters=[b"/FlateDecode"]), False),
+        "clip.pdf": (build_pdf([b"0 0 595 842 re W n\n" + text]), False),  # clips, paints nothing
+        "ruled.pdf": (build_pdf([text, b"72 700 400 0.5 re f"], filters=[None, b"/FlateDecode"]), True),
+        "stroked.pdf": (build_pdf([b"72 700 m 472 700 l S\n" + text]), True),
+        "other-filter.pdf": (build_pdf([text.hex().encode() + b">"], filters=[b"/ASCIIHexDecode"],
+                                       raw_streams=True), True),  # not unpacked here: may hold anything
+    }
+    for name, (data, paints) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert check_streams(tmp_path / name) is paints, name
+    assert read(tmp_path / "text.pdf").text == "no table here"
