@@ -191,10 +191,15 @@ def flag_unreported(session: Session, unit_id: int, unit_reports: list[Document]
     due: set[int] = set()
     for r in unit_reports:
         due |= {t.id for t, _f, _d in candidate_tasks(session, r, unit_id)}
-    tasks = session.exec(select(Task).where(Task.unit_id == unit_id)).all()
-    for task in tasks:
+    # the unit's tasks read as (id, status, flags): only those whose flag changes are loaded
+    rows = session.exec(select(Task.id, Task.status, Task.flags).where(Task.unit_id == unit_id)
+                        .order_by(Task.id)).all()
+    for task_id, status, flags in rows:
+        want = task_id in due and task_id not in answered and status in ledger.OPEN
+        if want == (NOT_REPORTED in (flags or [])):
+            continue
+        task = session.get(Task, task_id)
         flags = list(task.flags or [])
-        want = task.id in due and task.id not in answered and task.status in ledger.OPEN
         if want and NOT_REPORTED not in flags:
             task.flags = [*flags, NOT_REPORTED]
             audit(session, "task.not_reported", "task", task.id)

@@ -78,13 +78,14 @@ def earlier_tasks(session: Session, record: Document, unit_ids: set[int]) -> dic
 
 def link_repeats(session: Session, record: Document, routing: RoutingTable, today) -> int:
     """Link and escalate this feedback's repeated problems; returns how many were linked."""
-    findings = session.exec(select(Finding).where(Finding.document_id == record.id,
-                                                  Finding.state == "active").order_by(Finding.id)).all()
-    tasks = {t.finding_id: t for t in session.exec(
-        select(Task).where(Task.finding_id.in_([f.id for f in findings]))).all()} if findings else {}
-    candidates = earlier_tasks(session, record, {f.unit_id for f in findings if f.unit_id is not None})
-    if not candidates:
+    active = (Finding.document_id == record.id, Finding.state == "active")
+    unit_ids = set(session.exec(select(Finding.unit_id).where(*active, Finding.unit_id.is_not(None))).all())
+    candidates = earlier_tasks(session, record, unit_ids)
+    if not candidates:  # the usual case: nothing earlier to repeat, and no finding loaded to say so
         return 0
+    findings = session.exec(select(Finding).where(*active).order_by(Finding.id)).all()
+    tasks = {t.finding_id: t for t in session.exec(
+        select(Task).join(Finding, Finding.id == Task.finding_id).where(*active)).all()}
     inspection = session.get(InspectionRound, record.round_id) if record.round_id else None
     ctx = document_context(record, routing, today, inspection.body if inspection else "")
     linked = 0

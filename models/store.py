@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from extractors.document import Block, RuleHit
 from extractors.document import Document as ReadDocument
 from extractors.document import Extraction
 from models.assign import DocumentContext, Plan, document_context, plan_task
@@ -37,14 +38,24 @@ def fingerprint(doc_sha: str, quote: str) -> str:
     return hashlib.sha256(f"{doc_sha}|{normalise_span(quote)}".encode()).hexdigest()
 
 
+# Field names in order: rows are built field by field (dataclasses.asdict deep-copies every value,
+# which costs seconds on a 1,000-page file; these fields hold only strings and numbers).
+_BLOCK_FIELDS = tuple(f.name for f in fields(Block))
+_HIT_FIELDS = tuple(f.name for f in fields(RuleHit))
+
+
 def blocks_as_rows(doc: ReadDocument) -> list[dict]:
     rows = []
     for b in doc.blocks:
-        row = asdict(b)
+        row = {name: getattr(b, name) for name in _BLOCK_FIELDS}
         row["kind"] = b.kind.value
         row["section"] = list(b.section)
         rows.append(row)
     return rows
+
+
+def _hit_rows(hits: list[RuleHit]) -> list[dict]:
+    return [{name: getattr(h, name) for name in _HIT_FIELDS} for h in hits]
 
 
 def fill_document(record: Document, doc: ReadDocument) -> None:
@@ -118,8 +129,8 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.unit = display_name(unit_from_section(finding.section) or record.unit)
         unit = resolve_unit(session, finding.unit, units) if finding.unit else None
         finding.unit_id = unit.id if unit else record.unit_id
-        finding.hits = [asdict(h) for h in draft.hits]
-        finding.vetoes = [asdict(h) for h in draft.vetoes_considered]
+        finding.hits = _hit_rows(draft.hits)
+        finding.vetoes = _hit_rows(draft.vetoes_considered)
         finding.explanation = draft.explanation
         finding.score = draft.score
         finding.rules_version = extraction.rules_version
@@ -188,7 +199,7 @@ def place_document(session: Session, record: Document) -> None:
 
 
 def unit_ids_of(session: Session, record: Document) -> set[int]:
-    ids = {f.unit_id for f in session.exec(select(Finding).where(Finding.document_id == record.id)).all()}
+    ids = set(session.exec(select(Finding.unit_id).where(Finding.document_id == record.id)).all())
     ids.add(record.unit_id)
     return {i for i in ids if i is not None}
 
