@@ -26,6 +26,7 @@ from models.tables import Correction, Document, Finding, FindingRule, Inspection
 from models.units import display_name, resolve_unit, unit_from_section
 
 CHUNK = 500  # values per IN (...) list, well under SQLite's bound on query parameters
+FLUSH_EVERY = 500  # new rows written per flush: a 1,000-page file's thousands at once cost memory
 _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans("，。；：（）“”！？、", ",.;:()\"\"!?,")
 
@@ -141,6 +142,8 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         finding.updated_at = utcnow()
         session.add(finding)
         done.append((finding, carried, again))
+        if len(done) % FLUSH_EVERY == 0:  # inserted in order, as one flush would; less held at once
+            session.flush()
     session.flush()
     index_rules_of(session, [f for f, _c, _a in done])
     tasks = {} if report else {t.finding_id: t for t in session.exec(
@@ -148,8 +151,12 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     changes = []
     for finding, _carried, _again in done:
         changes.append(None if report else sync_task(session, finding, tasks.get(finding.id), routing, today, ctx))
+        if len(changes) % FLUSH_EVERY == 0:
+            session.flush()
     session.flush()
-    for (finding, carried, again), change in zip(done, changes):
+    for i, ((finding, carried, again), change) in enumerate(zip(done, changes), 1):
+        if i % FLUSH_EVERY == 0:
+            session.flush()
         if carried is not None:
             audit(session, "finding.carried", "finding", finding.id, **carried)
         if change is None:  # a rectification report's items answer existing tasks (models/followup.py)
