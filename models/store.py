@@ -103,7 +103,8 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     seen: set[str] = set(drafts)
     stats = {"new": 0, "kept": 0, "vanished": 0, "carried": 0, "orphaned": 0}
     # The findings are written first and inserted together, then their rules and tasks, then the audit
-    # trail in the order a finding-by-finding store would write it: one flush per stage, not per row.
+    # trail in the order a finding-by-finding store would write it: a flush per stage (and per
+    # FLUSH_EVERY rows), not per row; ids come out as they did.
     done: list[tuple[Finding, dict | None, bool]] = []  # (finding, its carry-over, found again)
     for fp, draft in drafts.items():
         finding = existing.get(fp)
