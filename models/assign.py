@@ -9,7 +9,8 @@ rules and procedure stay 班子调整 but are the team's own rectification, owne
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from datetime import date
 
 from models.deadlines import Term, document_terms, lead_body, parse_term, table_columns
@@ -37,6 +38,34 @@ class DocumentContext:
     terms: dict[str, int]
     body: str  # the inspecting committee (市委 …), for the organisation department and 纪委监委
     blocks: list[dict]
+    spans: tuple[list[int], list[int]] | None = field(default=None, repr=False, compare=False)
+
+    def block_at(self, offset: int) -> dict | None:
+        """The first block (in document order) whose span holds the offset. Blocks come in text order,
+        so that is the first one whose running greatest end reaches the offset: found by bisection
+        rather than a scan per finding (a 1,000-page file has thousands of both)."""
+        if self.spans is None:
+            self.spans = _spans(self.blocks)
+        starts, reach = self.spans
+        if len(starts) != len(self.blocks):  # blocks out of order: the plain scan
+            return _block_at(self.blocks, offset)
+        j = bisect_left(reach, offset)
+        return self.blocks[j] if j < len(starts) and starts[j] <= offset else None
+
+
+def _spans(blocks: list[dict]) -> tuple[list[int], list[int]]:
+    """Block starts and the running greatest end; cut short where a start goes backwards."""
+    starts: list[int] = []
+    reach: list[int] = []
+    top = -1
+    for b in blocks:
+        start = b.get("offset", 0)
+        if starts and start < starts[-1]:
+            break
+        top = max(top, start + len(b.get("text", "")))
+        starts.append(start)
+        reach.append(top)
+    return starts, reach
 
 
 def start_date(record: Document, today: date) -> date:
@@ -85,7 +114,7 @@ def _own_sentence(block: dict, finding: Finding) -> str:
 
 
 def plan_task(finding: Finding, route: str, unit: str, ctx: DocumentContext, routing: RoutingTable) -> Plan:
-    block = _block_at(ctx.blocks, finding.start) or {}
+    block = ctx.block_at(finding.start) or {}
     columns = row_columns(ctx.blocks, block) if block else {}
     own = _own_sentence(block, finding) if block else finding.quote
     term = None

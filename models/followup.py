@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from extractors.pipeline import default_rules
@@ -101,10 +102,11 @@ def _date(record: Document) -> str:
 
 def candidate_tasks(session: Session, report: Document, unit_id: int) -> list[tuple[Task, Finding, Document]]:
     """Tasks of this unit from feedback documents not later than the report; the report's own round
-    first when the report names one that the ledger holds."""
+    first when the report names one that the ledger holds. The documents come without their blocks
+    (large, decoded on every row, and not needed to match)."""
     rows = session.exec(
-        select(Task, Finding, Document).join(Finding, Finding.id == Task.finding_id)
-        .join(Document, Document.id == Finding.document_id)
+        select(Task, Finding, Document).options(defer(Document.blocks))
+        .join(Finding, Finding.id == Task.finding_id).join(Document, Document.id == Finding.document_id)
         .where(Task.unit_id == unit_id, Document.kind != "rectification", Task.status != ledger.WITHDRAWN,
                Finding.state == "active")).all()
     rows = [r for r in rows if not (_date(report) and _date(r[2]) and _date(r[2]) > _date(report))]
@@ -189,10 +191,15 @@ def flag_unreported(session: Session, unit_id: int, unit_reports: list[Document]
     due: set[int] = set()
     for r in unit_reports:
         due |= {t.id for t, _f, _d in candidate_tasks(session, r, unit_id)}
-    tasks = session.exec(select(Task).where(Task.unit_id == unit_id)).all()
-    for task in tasks:
+    # the unit's tasks read as (id, status, flags): only those whose flag changes are loaded
+    rows = session.exec(select(Task.id, Task.status, Task.flags).where(Task.unit_id == unit_id)
+                        .order_by(Task.id)).all()
+    for task_id, status, flags in rows:
+        want = task_id in due and task_id not in answered and status in ledger.OPEN
+        if want == (NOT_REPORTED in (flags or [])):
+            continue
+        task = session.get(Task, task_id)
         flags = list(task.flags or [])
-        want = task.id in due and task.id not in answered and task.status in ledger.OPEN
         if want and NOT_REPORTED not in flags:
             task.flags = [*flags, NOT_REPORTED]
             audit(session, "task.not_reported", "task", task.id)
@@ -206,7 +213,8 @@ def flag_unreported(session: Session, unit_id: int, unit_reports: list[Document]
 
 def _report_units(session: Session) -> dict[int, tuple[Document, set[int]]]:
     """Every readable report with the units it speaks for (its own, and its items')."""
-    reports = session.exec(select(Document).where(Document.kind == "rectification", Document.status != "rejected")
+    reports = session.exec(select(Document).options(defer(Document.blocks))  # loaded for the reports relinked
+                           .where(Document.kind == "rectification", Document.status != "rejected")
                            .order_by(Document.doc_date, Document.id)).all()
     out = {r.id: (r, {r.unit_id} - {None}) for r in reports}
     if out:
@@ -235,8 +243,8 @@ def relink_units(session: Session, unit_ids: set[int]) -> None:
 def relink_all(session: Session) -> None:
     """Every unit at once: for the end of a batch, when concurrent stores may have missed each other."""
     ids = {u for u in session.exec(select(Task.unit_id)).all() if u is not None}
-    ids |= {d.unit_id for d in session.exec(select(Document).where(Document.kind == "rectification")).all()
-            if d.unit_id is not None}
+    ids |= {u for u in session.exec(select(Document.unit_id).where(Document.kind == "rectification")).all()
+            if u is not None}
     relink_units(session, ids)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import select
 
 from extractors.document import Document as ReadDocument
@@ -227,7 +228,7 @@ def _ingest_copy(work_copy: Path, sha: str, size: int, name: str, settings: Sett
             if seen is not None:
                 return Outcome(name, seen.status, seen.reason, seen.message, sha, seen.document_id,
                                unchanged=True)
-            first = s.exec(select(Document).where(Document.sha256 == sha)).first()
+            first = s.exec(select(Document).options(defer(Document.blocks)).where(Document.sha256 == sha)).first()
             if first is not None:
                 return _record_duplicate(s, first, name, sha, source)
     except IntegrityError:  # the same entry was recorded concurrently (a repeated trigger)
@@ -289,7 +290,7 @@ def _after_conflict(url: str, name: str, sha: str, source: str) -> Outcome:
                 if seen is not None:
                     return Outcome(name, seen.status, seen.reason, seen.message, sha,
                                    seen.document_id, unchanged=True)
-                first = s.exec(select(Document).where(Document.sha256 == sha)).one()
+                first = s.exec(select(Document).options(defer(Document.blocks)).where(Document.sha256 == sha)).one()
                 return _record_duplicate(s, first, name, sha, source)
         except IntegrityError:
             if attempt == 2:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from models import ledger
@@ -56,39 +57,47 @@ def repeats(new: Finding, old: Finding) -> float:
     return s if s >= (TEAM_SIMILARITY if new.subject == "team" else UNIT_SIMILARITY) else 0.0
 
 
-def earlier_tasks(session: Session, record: Document, unit_id: int) -> list[tuple[Task, Finding, Document]]:
-    """Tasks of this unit from feedback of other, earlier rounds."""
-    rows = session.exec(
-        select(Task, Finding, Document).join(Finding, Finding.id == Task.finding_id)
-        .join(Document, Document.id == Finding.document_id)
-        .where(Task.unit_id == unit_id, Document.id != record.id, Document.kind != "rectification",
-               Task.status != ledger.WITHDRAWN)).all()
-    out = []
-    for t, f, d in rows:
-        if record.round_id is not None and d.round_id == record.round_id:
-            continue
-        if not (d.doc_date and record.doc_date and d.doc_date < record.doc_date):
-            continue
-        out.append((t, f, d))
+def earlier_tasks(session: Session, record: Document, unit_ids: set[int]) -> dict[int, list[tuple[Task, Finding, str]]]:
+    """Tasks of these units from feedback of other, earlier rounds, with their document's date, by unit.
+
+    One query for the whole document (not one per finding), and of the earlier documents only the
+    date: their blocks are large and not needed here."""
+    if not unit_ids or not record.doc_date:
+        return {}
+    q = (select(Task, Finding, Document.doc_date).join(Finding, Finding.id == Task.finding_id)
+         .join(Document, Document.id == Finding.document_id)
+         .where(Task.unit_id.in_(sorted(unit_ids)), Document.id != record.id, Document.kind != "rectification",
+                Task.status != ledger.WITHDRAWN, Document.doc_date != "", Document.doc_date < record.doc_date))
+    if record.round_id is not None:
+        q = q.where(or_(Document.round_id.is_(None), Document.round_id != record.round_id))
+    out: dict[int, list[tuple[Task, Finding, str]]] = {}
+    for t, f, day in session.exec(q.order_by(Task.id)).all():
+        out.setdefault(t.unit_id, []).append((t, f, day))
     return out
 
 
 def link_repeats(session: Session, record: Document, routing: RoutingTable, today) -> int:
     """Link and escalate this feedback's repeated problems; returns how many were linked."""
-    findings = session.exec(select(Finding).where(Finding.document_id == record.id,
-                                                  Finding.state == "active")).all()
+    active = (Finding.document_id == record.id, Finding.state == "active")
+    unit_ids = set(session.exec(select(Finding.unit_id).where(*active, Finding.unit_id.is_not(None))).all())
+    candidates = earlier_tasks(session, record, unit_ids)
+    if not candidates:  # the usual case: nothing earlier to repeat, and no finding loaded to say so
+        return 0
+    findings = session.exec(select(Finding).where(*active).order_by(Finding.id)).all()
+    tasks = {t.finding_id: t for t in session.exec(
+        select(Task).join(Finding, Finding.id == Task.finding_id).where(*active)).all()}
     inspection = session.get(InspectionRound, record.round_id) if record.round_id else None
     ctx = document_context(record, routing, today, inspection.body if inspection else "")
     linked = 0
     for f in findings:
-        task = session.exec(select(Task).where(Task.finding_id == f.id)).first()
+        task = tasks.get(f.id)
         if task is None or task.escalated_from is not None or f.unit_id is None:
             continue
         best = None
-        for old_task, old_f, old_d in earlier_tasks(session, record, f.unit_id):
+        for old_task, old_f, old_day in candidates.get(f.unit_id, ()):
             s = repeats(f, old_f)
-            if s and (best is None or (old_d.doc_date, s) > (best[2].doc_date, best[3])):
-                best = (old_task, old_f, old_d, s)
+            if s and (best is None or (old_day, s) > (best[2], best[3])):
+                best = (old_task, old_f, old_day, s)
         if best is None:
             continue
         old_task = best[0]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from extractors.document import Block, RuleHit
 from extractors.document import Document as ReadDocument
 from extractors.document import Extraction
 from models.assign import DocumentContext, Plan, document_context, plan_task
@@ -20,9 +22,11 @@ from models.audit import audit
 from models.ledger import OPEN, WITHDRAWN, hold_for_review, resume
 from models.rounds import read_round, resolve_round
 from models.routing import RoutingTable, load_routing
-from models.tables import Correction, Document, Finding, FindingRule, InspectionRound, Task, utcnow
+from models.tables import Correction, Document, Finding, FindingRule, InspectionRound, Task, Unit, utcnow
 from models.units import display_name, resolve_unit, unit_from_section
 
+CHUNK = 500  # values per IN (...) list, well under SQLite's bound on query parameters
+FLUSH_EVERY = 500  # new rows written per flush: a 1,000-page file's thousands at once cost memory
 _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans("，。；：（）“”！？、", ",.;:()\"\"!?,")
 
@@ -35,14 +39,24 @@ def fingerprint(doc_sha: str, quote: str) -> str:
     return hashlib.sha256(f"{doc_sha}|{normalise_span(quote)}".encode()).hexdigest()
 
 
+# Field names in order: rows are built field by field (dataclasses.asdict deep-copies every value,
+# which costs seconds on a 1,000-page file; these fields hold only strings and numbers).
+_BLOCK_FIELDS = tuple(f.name for f in fields(Block))
+_HIT_FIELDS = tuple(f.name for f in fields(RuleHit))
+
+
 def blocks_as_rows(doc: ReadDocument) -> list[dict]:
     rows = []
     for b in doc.blocks:
-        row = asdict(b)
+        row = {name: getattr(b, name) for name in _BLOCK_FIELDS}
         row["kind"] = b.kind.value
         row["section"] = list(b.section)
         rows.append(row)
     return rows
+
+
+def _hit_rows(hits: list[RuleHit]) -> list[dict]:
+    return [{name: getattr(h, name) for name in _HIT_FIELDS} for h in hits]
 
 
 def fill_document(record: Document, doc: ReadDocument) -> None:
@@ -80,19 +94,25 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     existing = {f.fingerprint: f for f in session.exec(
         select(Finding).where(Finding.document_id == record.id)).all()}
     drafts: dict[str, object] = {}
-    found_again: list[Finding] = []
     for draft in extraction.findings:
         drafts.setdefault(fingerprint(record.sha256, draft.quote), draft)
     reviewed = _reviewed(session, [fp for fp in existing if fp not in drafts])
     moved = plan_carry_over(existing, drafts, reviewed)
+    corrected = _corrected(session, [*drafts, *existing])
+    units: dict[str, Unit | None] = {}  # unit names resolved in this document (resolve_unit's cache)
     seen: set[str] = set(drafts)
     stats = {"new": 0, "kept": 0, "vanished": 0, "carried": 0, "orphaned": 0}
+    # The findings are written first and inserted together, then their rules and tasks, then the audit
+    # trail in the order a finding-by-finding store would write it: a flush per stage (and per
+    # FLUSH_EVERY rows), not per row; ids come out as they did.
+    done: list[tuple[Finding, dict | None, bool]] = []  # (finding, its carry-over, found again)
     for fp, draft in drafts.items():
         finding = existing.get(fp)
+        carried = None
         if finding is None and fp in moved:
             finding = moved[fp]
             seen.add(finding.fingerprint)
-            carry_over(session, finding, fp, draft.quote)
+            carried = carry_over(session, finding, fp, draft.quote)
             stats["carried"] += 1
         elif finding is None:
             finding = Finding(fingerprint=fp, document_id=record.id, quote=draft.quote,
@@ -101,32 +121,52 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
             stats["new"] += 1
         else:
             stats["kept"] += 1
-        if finding.state == "vanished":
+        again = finding.state == "vanished"
+        if again:
             finding.state = "active"
-            found_again.append(finding)
         finding.page, finding.section = draft.page, list(draft.section)
         finding.start, finding.end = draft.start, draft.end
         finding.subject, finding.category, finding.severity = draft.subject, draft.category, draft.severity
         finding.person, finding.post = draft.person, draft.post
         finding.unit = display_name(unit_from_section(finding.section) or record.unit)
-        unit = resolve_unit(session, finding.unit) if finding.unit else None
+        unit = resolve_unit(session, finding.unit, units) if finding.unit else None
         finding.unit_id = unit.id if unit else record.unit_id
-        finding.hits = [asdict(h) for h in draft.hits]
-        finding.vetoes = [asdict(h) for h in draft.vetoes_considered]
+        finding.hits = _hit_rows(draft.hits)
+        finding.vetoes = _hit_rows(draft.vetoes_considered)
         finding.explanation = draft.explanation
         finding.score = draft.score
         finding.rules_version = extraction.rules_version
         decision = routing.decide(finding.subject, finding.severity, finding.category, finding.quote)
         finding.route, finding.route_reason = decision.route, decision.reason
-        apply_corrections(session, finding)
+        if carried is not None or finding.fingerprint in corrected:  # no correction rows: nothing to apply
+            apply_corrections(session, finding)
         finding.updated_at = utcnow()
         session.add(finding)
-        session.flush()
-        index_rules(session, finding)
-        if not report:  # a rectification report's items answer existing tasks (models/followup.py)
-            task = ensure_task(session, finding, routing, today, ctx)
-            if finding in found_again and finding.state == "active":
-                resume(session, task)
+        done.append((finding, carried, again))
+        if len(done) % FLUSH_EVERY == 0:  # inserted in order, as one flush would; less held at once
+            session.flush()
+    session.flush()
+    index_rules_of(session, [f for f, _c, _a in done])
+    tasks = {} if report else {t.finding_id: t for t in session.exec(
+        select(Task).join(Finding, Finding.id == Task.finding_id).where(Finding.document_id == record.id)).all()}
+    changes = []
+    for finding, _carried, _again in done:
+        changes.append(None if report else sync_task(session, finding, tasks.get(finding.id), routing, today, ctx))
+        if len(changes) % FLUSH_EVERY == 0:
+            session.flush()
+    session.flush()
+    for i, ((finding, carried, again), change) in enumerate(zip(done, changes), 1):
+        if i % FLUSH_EVERY == 0:
+            session.flush()
+        if carried is not None:
+            audit(session, "finding.carried", "finding", finding.id, **carried)
+        if change is None:  # a rectification report's items answer existing tasks (models/followup.py)
+            continue
+        task, event = change
+        if event is not None:
+            audit(session, event[0], "task", task.id, **event[1])
+        if again and finding.state == "active":
+            resume(session, task)
     for fp, finding in existing.items():
         if fp in seen or finding.origin != "extracted" or finding.state == "vanished":
             continue
@@ -167,7 +207,7 @@ def place_document(session: Session, record: Document) -> None:
 
 
 def unit_ids_of(session: Session, record: Document) -> set[int]:
-    ids = {f.unit_id for f in session.exec(select(Finding).where(Finding.document_id == record.id)).all()}
+    ids = set(session.exec(select(Finding.unit_id).where(Finding.document_id == record.id)).all())
     ids.add(record.unit_id)
     return {i for i in ids if i is not None}
 
@@ -178,6 +218,15 @@ def _reviewed(session: Session, fingerprints: list[str]) -> set[str]:
         return set()
     return set(session.exec(select(Correction.fingerprint).where(
         Correction.fingerprint.in_(fingerprints), Correction.undone == False)).all())  # noqa: E712
+
+
+def _corrected(session: Session, fingerprints: list[str]) -> set[str]:
+    """Those of `fingerprints` with any correction rows (only theirs can change in apply_corrections)."""
+    out: set[str] = set()
+    for i in range(0, len(fingerprints), CHUNK):
+        out.update(session.exec(select(Correction.fingerprint).where(
+            Correction.fingerprint.in_(fingerprints[i:i + CHUNK]))).all())
+    return out
 
 
 def plan_carry_over(existing: dict[str, Finding], drafts: dict, reviewed: set[str]) -> dict[str, Finding]:
@@ -200,16 +249,16 @@ def plan_carry_over(existing: dict[str, Finding], drafts: dict, reviewed: set[st
     return plan
 
 
-def carry_over(session: Session, finding: Finding, new_fp: str, new_quote: str) -> None:
-    """The finding keeps its id, task and corrections; only its quote (and so its fingerprint) moves."""
+def carry_over(session: Session, finding: Finding, new_fp: str, new_quote: str) -> dict:
+    """The finding keeps its id, task and corrections; only its quote (and so its fingerprint) moves.
+    Returns the detail of its finding.carried audit event, which the caller writes."""
     old_fp, old_quote = finding.fingerprint, finding.quote
     rows = session.exec(select(Correction).where(Correction.fingerprint == old_fp)).all()
     for row in rows:
         row.fingerprint, row.carried_from = new_fp, old_fp
         session.add(row)
     finding.fingerprint, finding.quote = new_fp, new_quote
-    audit(session, "finding.carried", "finding", finding.id, old_quote=old_quote, new_quote=new_quote,
-          corrections=len(rows))
+    return {"old_quote": old_quote, "new_quote": new_quote, "corrections": len(rows)}
 
 
 def stale_corrections(session: Session, document_id: int | None = None) -> list[tuple[Correction, Finding]]:
@@ -241,12 +290,27 @@ def apply_corrections(session: Session, finding: Finding) -> None:
 
 def index_rules(session: Session, finding: Finding) -> None:
     """Keep the finding's rows in finding_rule equal to the rule ids in its hits."""
-    wanted = {h.get("rule_id") for h in finding.hits or [] if h.get("rule_id")}
-    have = {r.rule_id: r for r in session.exec(select(FindingRule).where(FindingRule.finding_id == finding.id)).all()}
-    for rule_id in set(have) - wanted:
-        session.delete(have[rule_id])
-    for rule_id in wanted - set(have):
-        session.add(FindingRule(finding_id=finding.id, rule_id=rule_id))
+    index_rules_of(session, [finding])
+
+
+def index_rules_of(session: Session, findings: list[Finding]) -> None:
+    """index_rules for many (flushed) findings: their present rows read in one query, the missing
+    ones inserted in one statement."""
+    have: dict[int, dict[str, FindingRule]] = {}
+    ids = [f.id for f in findings]
+    for i in range(0, len(ids), CHUNK):
+        for r in session.exec(select(FindingRule).where(FindingRule.finding_id.in_(ids[i:i + CHUNK]))).all():
+            have.setdefault(r.finding_id, {})[r.rule_id] = r
+    rows = []
+    for finding in findings:
+        wanted = {h.get("rule_id") for h in finding.hits or [] if h.get("rule_id")}
+        mine = have.get(finding.id, {})
+        for rule_id in set(mine) - wanted:
+            session.delete(mine[rule_id])
+        rows += [{"finding_id": finding.id, "rule_id": rule_id} for rule_id in wanted - set(mine)]
+    if rows:
+        session.flush()  # the deletions first
+        session.execute(insert(FindingRule), rows)
 
 
 def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today: date,
@@ -254,9 +318,21 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
     """One task per finding; its route follows the finding while the task is still open (unless a
     repeat escalated it). Deadline and owner come from the text where stated, else the table."""
     task = session.exec(select(Task).where(Task.finding_id == finding.id)).first()
+    task, event = sync_task(session, finding, task, routing, today, ctx)
+    if event is not None:
+        session.flush()  # a new task's id, for its audit event
+        audit(session, event[0], "task", task.id, **event[1])
+    return task
+
+
+def sync_task(session: Session, finding: Finding, task: Task | None, routing: RoutingTable, today: date,
+              ctx: DocumentContext | None = None) -> tuple[Task, tuple[str, dict] | None]:
+    """ensure_task given the finding's task (None: it has none yet), without writing the audit event:
+    returns the task (added to the session, not flushed) and the event (action, detail) to record."""
     if ctx is None:
         ctx = DocumentContext(today, None, dict(routing.terms), "", [])
     plan: Plan = plan_task(finding, finding.route, finding.unit, ctx, routing)
+    event = None
     if task is None:
         task = Task(finding_id=finding.id, route=finding.route, kind=plan.kind, unit=finding.unit,
                     unit_id=finding.unit_id, deadline=plan.deadline, deadline_source=plan.deadline_source,
@@ -264,9 +340,7 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
         if finding.state != "active":
             task.status = WITHDRAWN
         session.add(task)
-        session.flush()
-        audit(session, "task.created", "task", task.id, route=task.route, finding=finding.id,
-              deadline_source=task.deadline_source)
+        event = ("task.created", {"route": task.route, "finding": finding.id, "deadline_source": task.deadline_source})
     elif task.route != finding.route and task.status in OPEN and task.escalated_from is None:
         old = task.route
         task.route = finding.route
@@ -275,7 +349,7 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
         task.owner, task.kind = plan.owner, plan.kind
         task.updated_at = utcnow()
         session.add(task)
-        audit(session, "task.rerouted", "task", task.id, old=old, new=task.route)
+        event = ("task.rerouted", {"old": old, "new": task.route})
     elif task.kind != plan.kind and task.status in OPEN and task.escalated_from is None:
         # the routing table reads the same problem as another kind of task (team_own): its owner and
         # default deadline follow, the route stays
@@ -285,8 +359,8 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
             task.deadline = plan.deadline
         task.updated_at = utcnow()
         session.add(task)
-        audit(session, "task.reassigned", "task", task.id, old=old, new=[task.kind, task.owner])
+        event = ("task.reassigned", {"old": old, "new": [task.kind, task.owner]})
     if task.unit_id != finding.unit_id or task.unit != finding.unit:
         task.unit, task.unit_id = finding.unit, finding.unit_id
         session.add(task)
-    return task
+    return task, event

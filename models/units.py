@@ -69,19 +69,32 @@ def find_unit(session: Session, name: str) -> Unit | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def resolve_unit(session: Session, name: str) -> Unit | None:
-    """The unit record for a name as written, created on first sight; the name is kept as an alias."""
+def resolve_unit(session: Session, name: str, cache: dict[str, Unit | None] | None = None) -> Unit | None:
+    """The unit record for a name as written, created on first sight; the name is kept as an alias.
+
+    With a cache (one per document stored), a name met again is answered without a query: a second
+    call with no change to the units in between returns the same unit and changes nothing, so the
+    cache is emptied only when a call creates a unit or adds an alias (which may change the answer
+    for other names)."""
+    if cache is not None and name in cache:
+        return cache[name]
     if not unit_key(name):
         return None
     unit = find_unit(session, name)
     shown = display_name(name)
+    changed = unit is None
     if unit is None:
         unit = insert_once(session, Unit(key=unit_key(name), name=shown, aliases=[shown]),
                            select(Unit).where(Unit.key == unit_key(name)))
     if shown not in (unit.aliases or []):
         unit.aliases = [*(unit.aliases or []), shown]
+        changed = True
     session.add(unit)
     session.flush()
+    if cache is not None:
+        if changed:
+            cache.clear()
+        cache[name] = unit
     return unit
 
 
