@@ -214,6 +214,25 @@ def ingest_run(files: list[Path], workers: int, tmp: Path) -> dict:
             "not_stored": len(bad)}
 
 
+def watch_run() -> subprocess.CompletedProcess:
+    """bench/bench_watch.py in a process group of its own, its output in files: an in-process flow
+    run starts Prefect's temporary API server, which may outlive the script and would otherwise
+    hold its output pipe open; whatever of the group is left is stopped."""
+    import signal
+
+    with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
+        p = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bench_watch.py"), "--files", "10"],
+                             stdout=so, stderr=se, text=True, cwd=ROOT, start_new_session=True)
+        rc = p.wait()
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        so.seek(0)
+        se.seek(0)
+        return subprocess.CompletedProcess(p.args, rc, so.read(), se.read())
+
+
 def quantiles(xs: list[float]) -> tuple[float, float]:
     q = statistics.quantiles(xs, n=100, method="inclusive")
     return q[49], q[94]
@@ -308,8 +327,7 @@ def main() -> int:
                       "pages_per_s": s["pages"] / s["seconds"]}
         show(f"OCR      {res['ocr']['pages']} scanned pages ({s['reader']}): {res['ocr']['pages_per_s']:.2f} pages/s")
     if not args.skip_watch:
-        out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_watch.py"), "--files", "10"],
-                             capture_output=True, text=True, cwd=ROOT)
+        out = watch_run()
         line = next((ln for ln in out.stdout.splitlines() if "p50" in ln and "p95" in ln), "")
         if line:
             parts = line.split()

@@ -499,15 +499,27 @@ def _list_lines(doc: Document, zone: set[int], rules: RuleSet) -> set[int]:
     return out
 
 
-def _under_problem_title(doc: Document, bi: int, rules: RuleSet) -> bool:
+def _above_paragraph_runs(doc: Document) -> list[int]:
+    """For each block, the nearest block above it that is not a paragraph of its own section
+    (-1 if none): worked out once per document, as a long section would make a walk back from
+    every paragraph quadratic."""
+    out: list[int] = []
+    blocks = doc.blocks
+    for i, b in enumerate(blocks):
+        prev = blocks[i - 1] if i else None
+        same_run = prev is not None and prev.kind == BlockKind.PARAGRAPH and prev.section == b.section
+        out.append(out[i - 1] if same_run else i - 1)
+    return out
+
+
+def _under_problem_title(doc: Document, bi: int, rules: RuleSet, k: int) -> bool:
     """Is block bi a body paragraph whose nearest title heading states a problem of its own
-    (a bare phrase such as 资金安全管理存在隐患, not a topic such as 财务管理方面)?"""
+    (a bare phrase such as 资金安全管理存在隐患, not a topic such as 财务管理方面)? `k`: the block
+    above bi's run of paragraphs (_above_paragraph_runs): the heading must be the block right
+    above, or above earlier paragraphs under it."""
     block = doc.blocks[bi]
     if block.kind != BlockKind.PARAGRAPH or not block.section or _bare(block):
         return False  # a bare line (a signature, a date) is no body paragraph
-    k = bi - 1  # the heading must be the block right above, or above earlier paragraphs under it
-    while k >= 0 and doc.blocks[k].kind == BlockKind.PARAGRAPH and doc.blocks[k].section == block.section:
-        k -= 1
     if k < 0 or doc.blocks[k].kind != BlockKind.HEADING or _sentence_heading(doc, k):
         return False
     title = normalise(doc.blocks[k].text).strip()
@@ -728,6 +740,7 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
     with the threshold and the basis its place gives it."""
     noise = _tail_noise(rules)
     announced = False  # a paragraph like 存在的主要问题： opens a list under a neutral heading
+    above = _above_paragraph_runs(doc)
     for bi, block in enumerate(doc.blocks):
         column = zones.columns.get(bi)
         if column == -1:
@@ -764,7 +777,7 @@ def candidates(doc: Document, zones: Zones, rules: RuleSet, kind: str):
         headed = item_block and any(c.headline for c in clauses)
         # a paragraph right under a title that itself states a problem (（三）班子作用发挥不够)
         # spells that problem out: its clauses are findings, whatever their words
-        under_problem = kind not in ("speech", "news") and _under_problem_title(doc, bi, rules)
+        under_problem = kind not in ("speech", "news") and _under_problem_title(doc, bi, rules, above[bi])
         for c in clauses:
             if c.headline or any(q0 <= c.start and c.end <= q1 for q0, q1 in zones.quoted.get(bi, ())):
                 continue  # a headline, or words of an interviewee

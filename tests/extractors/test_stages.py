@@ -154,3 +154,24 @@ def test_a_pieces_problem_weight_is_its_judged_score():
         assert weight == judge(c.norm, c.sentence, "", "feedback", rules).score, c.norm
     assert any(_problem_weight(c.norm, rules) >= 1.0 for c in pieces)
     assert _problem_weight("会议于上午九时召开。", rules) == 0.0
+
+
+def test_the_block_above_a_run_of_paragraphs_is_the_walk_back_from_each():
+    """Worked out once per document, it must equal walking back from every paragraph (which is
+    quadratic in a long section)."""
+    from extractors.findings import _above_paragraph_runs
+
+    a, b = ("一、班子建设存在短板",), ("二、财务管理方面",)
+    doc = _doc("反馈意见", ("一、班子建设存在短板", BlockKind.HEADING, ()),
+               ("甲。", BlockKind.PARAGRAPH, a), ("乙。", BlockKind.PARAGRAPH, a), ("丙。", BlockKind.PARAGRAPH, a),
+               ("二、财务管理方面", BlockKind.HEADING, ()), ("丁。", BlockKind.PARAGRAPH, b),
+               ("1|票据", BlockKind.TABLE_ROW, b), ("戊。", BlockKind.PARAGRAPH, b), ("己。", BlockKind.PARAGRAPH, a))
+
+    def walk(bi):
+        k = bi - 1
+        while k >= 0 and doc.blocks[k].kind == BlockKind.PARAGRAPH and doc.blocks[k].section == doc.blocks[bi].section:
+            k -= 1
+        return k
+
+    assert _above_paragraph_runs(doc) == [walk(i) for i in range(len(doc.blocks))]
+    assert _above_paragraph_runs(doc)[4] == 1  # 丙 → the heading above 甲乙丙
