@@ -18,11 +18,13 @@ from extractors.document import Block, RuleHit
 from extractors.document import Document as ReadDocument
 from extractors.document import Extraction
 from models.assign import DocumentContext, Plan, document_context, plan_task
-from models.audit import audit
-from models.ledger import OPEN, WITHDRAWN, hold_for_review, resume
+from models.audit import audit, event_row
+from models.ledger import OPEN, REVIEW, WITHDRAWN, hold_for_review, resume
 from models.rounds import read_round, resolve_round
 from models.routing import RoutingTable, load_routing
-from models.tables import Correction, Document, Finding, FindingRule, InspectionRound, Task, Unit, utcnow
+from models.rows import insert_rows, model_row
+from models.tables import (AuditEvent, Correction, Document, Finding, FindingRule, InspectionRound, Task, Unit,
+                           utcnow)
 from models.units import display_name, resolve_unit, unit_from_section
 
 CHUNK = 500  # values per IN (...) list, well under SQLite's bound on query parameters
@@ -149,24 +151,44 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     index_rules_of(session, [f for f, _c, _a in done])
     tasks = {} if report else {t.finding_id: t for t in session.exec(
         select(Task).join(Finding, Finding.id == Task.finding_id).where(Finding.document_id == record.id)).all()}
-    changes = []
+    # New tasks and the audit events below are inserted as rows (models/rows.py), in the order the
+    # objects would have been flushed, so they get the same ids.
+    changes: list[tuple[Task | dict, tuple[str, dict] | None] | None] = []
+    new_tasks: list[dict] = []
     for finding, _carried, _again in done:
-        changes.append(None if report else sync_task(session, finding, tasks.get(finding.id), routing, today, ctx))
+        if report:
+            changes.append(None)
+        elif finding.id in tasks:
+            changes.append(sync_task(session, finding, tasks[finding.id], routing, today, ctx))
+        else:
+            row = new_task(finding, plan_task(finding, finding.route, finding.unit, ctx, routing))
+            new_tasks.append(row)
+            changes.append((row, ("task.created", {"route": row["route"], "finding": finding.id,
+                                                   "deadline_source": row["deadline_source"]})))
         if len(changes) % FLUSH_EVERY == 0:
             session.flush()
-    session.flush()
-    for i, ((finding, carried, again), change) in enumerate(zip(done, changes), 1):
-        if i % FLUSH_EVERY == 0:
-            session.flush()
+    for row, task_id in zip(new_tasks, insert_rows(session, Task, new_tasks)):
+        row["id"] = task_id
+    events: list[dict] = []
+    for (finding, carried, again), change in zip(done, changes):
         if carried is not None:
-            audit(session, "finding.carried", "finding", finding.id, **carried)
+            events.append(event_row("finding.carried", "finding", finding.id, **carried))
         if change is None:  # a rectification report's items answer existing tasks (models/followup.py)
             continue
         task, event = change
+        if isinstance(task, dict):  # a new task: open or withdrawn, never held, so nothing to resume
+            events.append(event_row(event[0], "task", task["id"], **event[1]))
+            continue
         if event is not None:
-            audit(session, event[0], "task", task.id, **event[1])
-        if again and finding.state == "active":
+            events.append(event_row(event[0], "task", task.id, **event[1]))
+        if again and finding.state == "active" and task.status == REVIEW:
+            insert_rows(session, AuditEvent, events)  # the events before, then resume's own
+            events.clear()
             resume(session, task)
+        if len(events) >= FLUSH_EVERY:
+            insert_rows(session, AuditEvent, events)
+            events.clear()
+    insert_rows(session, AuditEvent, events)
     for fp, finding in existing.items():
         if fp in seen or finding.origin != "extracted" or finding.state == "vanished":
             continue
@@ -325,6 +347,16 @@ def ensure_task(session: Session, finding: Finding, routing: RoutingTable, today
     return task
 
 
+def new_task(finding: Finding, plan: Plan) -> dict:
+    """The values of the task a finding opens (withdrawn at once if the finding is not active)."""
+    row = model_row(Task, finding_id=finding.id, route=finding.route, kind=plan.kind, unit=finding.unit,
+                    unit_id=finding.unit_id, deadline=plan.deadline, deadline_source=plan.deadline_source,
+                    deadline_phrase=plan.deadline_phrase, owner=plan.owner)
+    if finding.state != "active":
+        row["status"] = WITHDRAWN
+    return row
+
+
 def sync_task(session: Session, finding: Finding, task: Task | None, routing: RoutingTable, today: date,
               ctx: DocumentContext | None = None) -> tuple[Task, tuple[str, dict] | None]:
     """ensure_task given the finding's task (None: it has none yet), without writing the audit event:
@@ -334,11 +366,7 @@ def sync_task(session: Session, finding: Finding, task: Task | None, routing: Ro
     plan: Plan = plan_task(finding, finding.route, finding.unit, ctx, routing)
     event = None
     if task is None:
-        task = Task(finding_id=finding.id, route=finding.route, kind=plan.kind, unit=finding.unit,
-                    unit_id=finding.unit_id, deadline=plan.deadline, deadline_source=plan.deadline_source,
-                    deadline_phrase=plan.deadline_phrase, owner=plan.owner)
-        if finding.state != "active":
-            task.status = WITHDRAWN
+        task = Task(**new_task(finding, plan))
         session.add(task)
         event = ("task.created", {"route": task.route, "finding": finding.id, "deadline_source": task.deadline_source})
     elif task.route != finding.route and task.status in OPEN and task.escalated_from is None:
