@@ -106,8 +106,10 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
     stats = {"new": 0, "kept": 0, "vanished": 0, "carried": 0, "orphaned": 0}
     # The findings are written first and inserted together, then their rules and tasks, then the audit
     # trail in the order a finding-by-finding store would write it: a flush per stage (and per
-    # FLUSH_EVERY rows), not per row; ids come out as they did.
-    done: list[tuple[Finding, dict | None, bool]] = []  # (finding, its carry-over, found again)
+    # FLUSH_EVERY rows), not per row; ids come out as they did. New findings, new tasks and audit
+    # events are inserted as rows (models/rows.py): building thousands of model objects cost more.
+    done: list[tuple[Finding | int, dict | None, bool]] = []  # (finding, its carry-over, found again)
+    rows: list[dict] = []  # new findings without corrections, inserted as rows in the order they come
     for fp, draft in drafts.items():
         finding = existing.get(fp)
         carried = None
@@ -116,30 +118,27 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
             seen.add(finding.fingerprint)
             carried = carry_over(session, finding, fp, draft.quote)
             stats["carried"] += 1
+            values = draft_values(session, record, draft, finding.quote, routing, extraction.rules_version, units)
         elif finding is None:
-            finding = Finding(fingerprint=fp, document_id=record.id, quote=draft.quote,
-                              subject=draft.subject, category=draft.category, severity=draft.severity,
-                              route="")
             stats["new"] += 1
+            values = draft_values(session, record, draft, draft.quote, routing, extraction.rules_version, units)
+            if fp not in corrected:
+                rows.append(model_row(Finding, fingerprint=fp, document_id=record.id, quote=draft.quote,
+                                      **values))
+                done.append((len(rows) - 1, None, False))  # its place in rows, until it has an id
+                if len(rows) == FLUSH_EVERY:
+                    _insert_findings(session, rows, done)
+                continue
+            _insert_findings(session, rows, done)  # the rows before it first, as one flush would order them
+            finding = Finding(fingerprint=fp, document_id=record.id, quote=draft.quote, **values)
         else:
             stats["kept"] += 1
+            values = draft_values(session, record, draft, finding.quote, routing, extraction.rules_version, units)
         again = finding.state == "vanished"
         if again:
             finding.state = "active"
-        finding.page, finding.section = draft.page, list(draft.section)
-        finding.start, finding.end = draft.start, draft.end
-        finding.subject, finding.category, finding.severity = draft.subject, draft.category, draft.severity
-        finding.person, finding.post = draft.person, draft.post
-        finding.unit = display_name(unit_from_section(finding.section) or record.unit)
-        unit = resolve_unit(session, finding.unit, units) if finding.unit else None
-        finding.unit_id = unit.id if unit else record.unit_id
-        finding.hits = _hit_rows(draft.hits)
-        finding.vetoes = _hit_rows(draft.vetoes_considered)
-        finding.explanation = draft.explanation
-        finding.score = draft.score
-        finding.rules_version = extraction.rules_version
-        decision = routing.decide(finding.subject, finding.severity, finding.category, finding.quote)
-        finding.route, finding.route_reason = decision.route, decision.reason
+        for name, value in values.items():
+            setattr(finding, name, value)
         if carried is not None or finding.fingerprint in corrected:  # no correction rows: nothing to apply
             apply_corrections(session, finding)
         finding.updated_at = utcnow()
@@ -147,12 +146,12 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         done.append((finding, carried, again))
         if len(done) % FLUSH_EVERY == 0:  # inserted in order, as one flush would; less held at once
             session.flush()
+    _insert_findings(session, rows, done)
     session.flush()
     index_rules_of(session, [f for f, _c, _a in done])
     tasks = {} if report else {t.finding_id: t for t in session.exec(
         select(Task).join(Finding, Finding.id == Task.finding_id).where(Finding.document_id == record.id)).all()}
-    # New tasks and the audit events below are inserted as rows (models/rows.py), in the order the
-    # objects would have been flushed, so they get the same ids.
+    # new tasks and the audit events below: rows in the order the objects would have been flushed
     changes: list[tuple[Task | dict, tuple[str, dict] | None] | None] = []
     new_tasks: list[dict] = []
     for finding, _carried, _again in done:
@@ -213,6 +212,36 @@ def save_and_route(session: Session, record: Document, extraction: Extraction,
         link_repeats(session, record, routing, today)
     relink_units(session, unit_ids_of(session, record))
     return stats
+
+
+def draft_values(session: Session, record: Document, draft, quote: str, routing: RoutingTable,
+                 rules_version: str, units: dict[str, Unit | None]) -> dict:
+    """The finding's fields the extraction decides (its draft) and the routing table (its route)."""
+    section = list(draft.section)
+    unit_name = display_name(unit_from_section(section) or record.unit)
+    unit = resolve_unit(session, unit_name, units) if unit_name else None
+    decision = routing.decide(draft.subject, draft.severity, draft.category, quote)
+    return {"page": draft.page, "section": section, "start": draft.start, "end": draft.end,
+            "subject": draft.subject, "category": draft.category, "severity": draft.severity,
+            "person": draft.person, "post": draft.post, "unit": unit_name,
+            "unit_id": unit.id if unit else record.unit_id, "hits": _hit_rows(draft.hits),
+            "vetoes": _hit_rows(draft.vetoes_considered), "explanation": draft.explanation,
+            "score": draft.score, "rules_version": rules_version, "route": decision.route,
+            "route_reason": decision.reason}
+
+
+def _insert_findings(session: Session, rows: list[dict], done: list) -> None:
+    """Insert the pending new-finding rows and put each stored finding in its place in `done`."""
+    if not rows:
+        return
+    ids = insert_rows(session, Finding, rows)
+    loaded = {}
+    for i in range(0, len(ids), CHUNK):
+        loaded.update((f.id, f) for f in session.exec(select(Finding).where(Finding.id.in_(ids[i:i + CHUNK]))).all())
+    for k, (entry, carried, again) in enumerate(done):
+        if isinstance(entry, int):
+            done[k] = (loaded[ids[entry]], carried, again)
+    rows.clear()
 
 
 def place_document(session: Session, record: Document) -> None:
