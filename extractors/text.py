@@ -143,7 +143,7 @@ def remove_running(lines: list[Line], page_heights: dict[int, float]) -> tuple[l
     for ln in lines:
         top, bottom, footer = limits[ln.page]
         # 公文 set "— 3 —" a line below the text block (the footer), higher than 10 %
-        if (ln.y1 <= top or ln.y0 >= bottom) and (is_page_number(ln.text) or key(ln.text) in repeated) or \
+        if in_band(ln) and (is_page_number(ln.text) or key(ln.text) in repeated) or \
                 ln.y0 >= bottom and looks_like_page_number(ln.text) or \
                 ln.y0 >= footer and _DASHED_PAGE_NO.fullmatch(ln.text.strip()):
             if ln.text.strip() not in removed:
